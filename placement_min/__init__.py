@@ -1,0 +1,1 @@
+"""placement_min: a small, hardened Placement inventory API."""

@@ -1,0 +1,44 @@
+"""The innermost WSGI application: route, call the handler, map errors."""
+
+import logging
+
+from placement_min import errors
+from placement_min.request import PlacementRequest
+from placement_min.router import Router
+
+LOG = logging.getLogger(__name__)
+
+_JSON_OFFERS = ['application/json']
+
+
+def _accepts_json(req) -> bool:
+    accept = req.environ.get('HTTP_ACCEPT')
+    if not accept or 'application/json' in accept or '*/*' in accept:
+        return True
+    return bool(req.accept.acceptable_offers(_JSON_OFFERS))
+
+
+class PlacementApp:
+
+    def __init__(self, db, max_json_depth: int, router: Router | None = None):
+        self.db = db
+        self.max_json_depth = max_json_depth
+        self.router = router or Router()
+
+    def __call__(self, environ, start_response):
+        req = PlacementRequest(environ)
+        req.db = self.db
+        req.max_json_depth = self.max_json_depth
+        try:
+            handler, req.path_items = self.router.match(
+                req.method, req.path_info, req.version)
+            if not _accepts_json(req):
+                raise errors.HTTPError(
+                    406, 'Only application/json responses can be served.')
+            response = handler(req)
+        except errors.PlacementError as exc:
+            status, code = errors.http_status_for(exc)
+            return errors.respond(environ, start_response, status,
+                                  exc.detail, code,
+                                  headers=getattr(exc, 'headers', ()))
+        return response(environ, start_response)

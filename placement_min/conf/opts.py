@@ -1,0 +1,22 @@
+"""Option listing for oslo-config-generator (namespace placement_min)."""
+
+from oslo_middleware import http_proxy_to_wsgi
+from oslo_middleware import sizelimit
+
+from placement_min.conf import api
+from placement_min.conf import database
+from placement_min.conf import paths
+from placement_min.conf import security_headers
+
+
+def list_opts():
+    # NOTE: the two oslo.middleware groups are listed here because this
+    # service relies on them (body size limit, trusted proxy headers);
+    # the other library namespaces are listed in config-generator.conf.
+    return [
+        ('DEFAULT', paths.OPTS),
+        (api.GROUP, api.OPTS),
+        (database.GROUP, database.OPTS),
+        (security_headers.GROUP, security_headers.OPTS),
+        ('oslo_middleware', sizelimit.OPTS + http_proxy_to_wsgi.OPTS),
+    ]

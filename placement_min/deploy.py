@@ -1,0 +1,91 @@
+"""The middleware pipeline, assembled in one visible place."""
+
+import logging
+
+from oslo_log import log as oslo_logging
+from oslo_middleware import cors
+from oslo_middleware import healthcheck
+from oslo_middleware import http_proxy_to_wsgi
+from oslo_middleware import request_id
+from oslo_middleware import sizelimit
+
+from placement_min import conf as placement_conf
+from placement_min.app import PlacementApp
+from placement_min.context import create_enforcer
+from placement_min.middleware.access_log import AccessLog
+from placement_min.middleware.auth import IdentityToContext
+from placement_min.middleware.auth import NoAuth2
+from placement_min.middleware.auth import PublicPaths
+from placement_min.middleware.auth import keystone_auth_token
+from placement_min.middleware.fault import FaultBarrier
+from placement_min.middleware.microversion import MicroversionMiddleware
+from placement_min.middleware.request_context import RequestContextMiddleware
+from placement_min.middleware.security_headers import SecurityHeaders
+from placement_min.storage import migration
+from placement_min.storage import resource_class
+from placement_min.storage.database import Database
+
+LOG = logging.getLogger(__name__)
+
+
+def build_pipeline(conf, db: Database):
+    """The WSGI application: middleware around PlacementApp.
+
+    Listed innermost first, each wrapping the one before it; the comment
+    on each layer says why it sits there.
+    """
+    placement = PlacementApp(db, conf.api.max_json_depth)
+    # Identity into the context, right before the handlers that use it.
+    app = IdentityToContext(placement)
+    # Authentication guards everything but the public paths below.
+    if conf.api.auth_strategy == 'keystone':
+        app = keystone_auth_token(app, conf)
+    else:
+        app = NoAuth2(app)
+    # The version document and the health check need no token.
+    public = {'/': placement,
+              '/healthcheck': healthcheck.Healthcheck(None, conf)}
+    app = PublicPaths(app, public)
+    # Size limit before anything can read a body.
+    app = sizelimit.RequestBodySizeLimiter(app, conf)
+    # CORS answers preflight requests, which carry no token, before auth.
+    if conf.cors.allowed_origin:
+        app = cors.CORS(app, conf)
+    # Every exception and library error page below becomes a JSON error.
+    app = FaultBarrier(app)
+    # The version is known to all below (error codes from 1.23) and
+    # stamped on every response they produce, errors included.
+    app = MicroversionMiddleware(app)
+    # Outside every layer that answers, so every response has them.
+    app = SecurityHeaders(app, conf)
+    # Scheme and client address from a trusted proxy, when configured,
+    # before anything (HSTS, logs) reads them.
+    app = http_proxy_to_wsgi.HTTPProxyToWSGI(app, conf)
+    # Sees the final status of every response, from any layer below.
+    app = AccessLog(app)
+    # The context, so that every log line below has the request id.
+    app = RequestContextMiddleware(app, create_enforcer(conf))
+    # The request id first of all: every layer below can use it, and it
+    # is stamped on every response.
+    return request_id.RequestId(app, conf)
+
+
+def loadapp(conf, db: Database | None = None):
+    """Build the application for ``conf``: logging, database, pipeline."""
+    db = db or Database.from_conf(conf)
+    if conf.placement_database.sync_on_startup:
+        migration.sync(db.engine)
+    else:
+        resource_class.ensure_standard_classes(db)
+    return build_pipeline(conf, db)
+
+
+def setup_logging(conf) -> None:
+    oslo_logging.setup(conf, 'placement-min')
+    conf.log_opt_values(logging.getLogger(__name__), logging.DEBUG)
+
+
+def init_application(config_files: list[str] | None = None):
+    conf = placement_conf.build_conf(config_files)
+    setup_logging(conf)
+    return loadapp(conf)

@@ -1,0 +1,288 @@
+"""Error codes, domain exceptions, and the one place they become HTTP.
+
+Storage and handlers raise these exceptions with the facts (uuid, class,
+field); ``http_status_for`` maps each to a status and error code, and
+``error_body`` renders the contract's JSON error document.
+
+NOTE: the code strings are part of the API: clients match on them, so
+they never change once released.
+"""
+
+import json
+
+UNDEFINED_CODE = 'placement.undefined_code'
+CONCURRENT_UPDATE = 'placement.concurrent_update'
+INVENTORY_INUSE = 'placement.inventory.inuse'
+DUPLICATE_NAME = 'placement.duplicate_name'
+PROVIDER_INUSE = 'placement.resource_provider.inuse'
+PROVIDER_CANNOT_DELETE_PARENT = (
+    'placement.resource_provider.cannot_delete_parent')
+
+# Fixed here rather than taken from http.HTTPStatus, whose phrases
+# change between Python releases (413 became "Content Too Large").
+TITLES = {
+    400: 'Bad Request',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'Not Found',
+    405: 'Method Not Allowed',
+    406: 'Not Acceptable',
+    409: 'Conflict',
+    411: 'Length Required',
+    413: 'Request Entity Too Large',
+    415: 'Unsupported Media Type',
+    500: 'Internal Server Error',
+    503: 'Service Unavailable',
+}
+
+GENERIC_500_DETAIL = (
+    'The server failed to handle the request. The request id in this '
+    'response identifies the failure in the server log.')
+GENERIC_503_DETAIL = (
+    'The database is unavailable. Try again later; nothing was changed '
+    'by this request.')
+
+
+def status_line(status: int) -> str:
+    return f'{status} {TITLES.get(status, "Error")}'
+
+
+def error_body(status: int, detail: str, request_id: str | None,
+               code: str | None, extra: dict | None = None) -> bytes:
+    """The JSON error document; ``code`` is None below microversion 1.23.
+
+    json.dumps escapes whatever user input ``detail`` quotes, so nothing
+    from the request is echoed back raw.
+    """
+    error = {'status': status, 'title': TITLES.get(status, 'Error'),
+             'detail': detail, 'request_id': request_id}
+    if code is not None:
+        error['code'] = code
+    if extra:
+        error.update(extra)
+    return json.dumps({'errors': [error]}).encode('utf-8')
+
+
+def shorten(value, limit: int = 200):
+    """Cap what a detail quotes of the request (a 100 KB path item)."""
+    if isinstance(value, str) and len(value) > limit:
+        return value[:limit] + '...'
+    return value
+
+
+class PlacementError(Exception):
+    """Base of every error this service raises on purpose.
+
+    ``detail`` is built from the facts with str.format on a constant
+    template, so user input is only ever an argument, never a format.
+    """
+
+    template = 'The request could not be completed.'
+
+    def __init__(self, **facts):
+        self.facts = facts
+        super().__init__(self.template.format(
+            **{k: shorten(v) for k, v in facts.items()}))
+
+    @property
+    def detail(self) -> str:
+        return str(self)
+
+
+class HTTPError(PlacementError):
+    """A request-level error a handler raises with its status directly.
+
+    For problems with the request itself (its body, query, headers) that
+    involve no stored object.
+    """
+
+    def __init__(self, status: int, detail: str,
+                 code: str = UNDEFINED_CODE, headers=None, extra=None):
+        Exception.__init__(self, detail)
+        self.facts = {}
+        self.status = status
+        self.code = code
+        self.headers = headers or []
+        self.extra = extra
+
+
+class PolicyDenied(PlacementError):
+    template = 'Policy does not allow {rule} to be performed.'
+
+
+# Storage-level facts ------------------------------------------------------
+
+class NotFound(PlacementError):
+    template = 'Not found.'
+
+
+class ResourceProviderNotFound(NotFound):
+    template = 'No resource provider with uuid {uuid} found.'
+
+
+class ParentProviderNotFound(PlacementError):
+    template = 'Parent resource provider {uuid} does not exist.'
+
+
+class ResourceClassNotFound(NotFound):
+    template = 'No such resource class {name}.'
+
+
+class UnknownResourceClass(PlacementError):
+    """A body names a class that does not exist (400, not 404)."""
+
+    template = 'Unknown resource class in request: {name}.'
+
+
+class InventoryNotFound(NotFound):
+    template = ('No inventory of class {resource_class} found for '
+                'resource provider {uuid}.')
+
+
+class InventoryClassAbsent(PlacementError):
+    """PUT of one inventory whose class the provider does not have."""
+
+    template = ('No inventory of class {resource_class} found on resource '
+                'provider {uuid}; create it with POST or PUT all '
+                'inventories first.')
+
+
+class InvalidInventory(PlacementError):
+    template = ('Invalid inventory of class {resource_class} for resource '
+                'provider {uuid}: {reason}')
+
+
+class ConcurrentUpdate(PlacementError):
+    template = ('Resource provider {uuid} generation conflict: another '
+                'request changed it; fetch it and retry.')
+
+
+class TransactionConflict(PlacementError):
+    """The database kept failing the transaction on concurrent writers."""
+
+    template = ('The request conflicted with concurrent requests and was '
+                'not applied; retry it.')
+
+
+class InventoryAlreadyExists(PlacementError):
+    template = ('Inventory of class {resource_class} already exists on '
+                'resource provider {uuid}; update it with PUT.')
+
+
+class ConsumerGenerationConflict(PlacementError):
+    template = ('Consumer {uuid} generation conflict: expected {expected}, '
+                'but the current generation is {actual}.')
+
+
+class DuplicateName(PlacementError):
+    template = '{kind} with {field} {value} already exists.'
+
+
+class InventoryInUse(PlacementError):
+    template = ('Inventory of class {resource_class} on resource provider '
+                '{uuid} is in use by allocations and cannot be removed.')
+
+
+class ResourceProviderInUse(PlacementError):
+    template = ('Resource provider {uuid} has allocations and cannot be '
+                'deleted.')
+
+
+class CannotDeleteParent(PlacementError):
+    template = ('Resource provider {uuid} has child providers and cannot '
+                'be deleted; delete the children first.')
+
+
+class ResourceClassInUse(PlacementError):
+    template = ('Resource class {name} is used by inventory and cannot be '
+                'deleted.')
+
+
+class StandardResourceClass(PlacementError):
+    template = ('Resource class {name} is a standard class and cannot be '
+                'created, changed or deleted.')
+
+
+class ProviderTreeConflict(PlacementError):
+    """A re-parenting that the tree rules forbid."""
+
+    template = 'Resource provider {uuid} cannot be re-parented: {reason}'
+
+
+class AllocationConflict(PlacementError):
+    """An allocation that the inventory rules refuse (capacity, units)."""
+
+    template = ('Unable to allocate {amount} {resource_class} on resource '
+                'provider {uuid}: {reason}')
+
+
+class AllocationTargetMissing(PlacementError):
+    template = ('Resource provider {uuid} has no inventory of class '
+                '{resource_class}.')
+
+
+class ConsumerNotFound(NotFound):
+    template = 'No allocations for consumer {uuid}.'
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached; carries no driver text on purpose."""
+
+
+_MAPPING = (
+    (PolicyDenied, 403, UNDEFINED_CODE),
+    (ResourceProviderNotFound, 404, UNDEFINED_CODE),
+    (ResourceClassNotFound, 404, UNDEFINED_CODE),
+    (InventoryNotFound, 404, UNDEFINED_CODE),
+    (ConsumerNotFound, 404, UNDEFINED_CODE),
+    (ParentProviderNotFound, 400, UNDEFINED_CODE),
+    (UnknownResourceClass, 400, UNDEFINED_CODE),
+    (InventoryClassAbsent, 400, UNDEFINED_CODE),
+    (InvalidInventory, 400, UNDEFINED_CODE),
+    (StandardResourceClass, 400, UNDEFINED_CODE),
+    (ProviderTreeConflict, 400, UNDEFINED_CODE),
+    (ConcurrentUpdate, 409, CONCURRENT_UPDATE),
+    (TransactionConflict, 409, CONCURRENT_UPDATE),
+    (InventoryAlreadyExists, 409, CONCURRENT_UPDATE),
+    (ConsumerGenerationConflict, 409, CONCURRENT_UPDATE),
+    (DuplicateName, 409, DUPLICATE_NAME),
+    (InventoryInUse, 409, INVENTORY_INUSE),
+    (ResourceProviderInUse, 409, PROVIDER_INUSE),
+    (CannotDeleteParent, 409, PROVIDER_CANNOT_DELETE_PARENT),
+    (ResourceClassInUse, 409, UNDEFINED_CODE),
+    (AllocationConflict, 409, UNDEFINED_CODE),
+    (AllocationTargetMissing, 409, UNDEFINED_CODE),
+)
+
+
+def http_status_for(exc: PlacementError) -> tuple[int, str]:
+    """(status, error code) for a domain exception."""
+    if isinstance(exc, HTTPError):
+        return exc.status, exc.code
+    for exc_type, status, code in _MAPPING:
+        if isinstance(exc, exc_type):
+            return status, code
+    return 400, UNDEFINED_CODE
+
+
+_CODES_SINCE = (1, 23)
+
+
+def respond(environ: dict, start_response, status: int, detail: str,
+            code: str = UNDEFINED_CODE, headers=(), extra=None):
+    """Send the JSON error document as a plain WSGI response.
+
+    The one renderer for every error, whichever layer found it: the
+    version (for ``code``, from 1.23) and request id come from environ.
+    """
+    environ['placement.error_rendered'] = True
+    version = environ.get('placement.microversion')
+    show_code = version is not None and version >= _CODES_SINCE
+    body = error_body(status, detail, environ.get('openstack.request_id'),
+                      code if show_code else None, extra)
+    start_response(status_line(status), [
+        ('Content-Type', 'application/json'),
+        ('Content-Length', str(len(body))),
+        *headers,
+    ])
+    return [body]

@@ -1,0 +1,77 @@
+"""/resource_classes and /resource_classes/{name} (1.2+)."""
+
+from placement_min import errors
+from placement_min import responses
+from placement_min.handlers import path_items
+from placement_min.policies import resource_class as policies
+from placement_min.schemas import resource_class as schemas
+from placement_min.storage import resource_class as storage
+
+
+def _body(name: str) -> dict:
+    return {'name': name,
+            'links': [{'rel': 'self', 'href': f'/resource_classes/{name}'}]}
+
+
+def _name(req) -> str:
+    name = path_items.resource_class(req, 'name')
+    if name is None:
+        raise errors.ResourceClassNotFound(name=req.path_items['name'])
+    return name
+
+
+def list_classes(req):
+    req.context.can(policies.LIST)
+    req.query_params({})
+    classes = storage.list_classes(req.db)
+    return responses.json_response(
+        req, {'resource_classes': [_body(rc['name']) for rc in classes]},
+        last_modified=responses.newest(*(rc['updated_at']
+                                         for rc in classes)))
+
+
+def create_class(req):
+    req.context.can(policies.CREATE)
+    name = req.json_body(schemas.create)['name']
+    storage.create(req.db, name)
+    return responses.empty_response(
+        201, headers={'Location': f'/resource_classes/{name}'})
+
+
+def show_class(req):
+    req.context.can(policies.SHOW)
+    rc = storage.get(req.db, _name(req))
+    return responses.json_response(req, _body(rc['name']),
+                                   last_modified=rc['updated_at'])
+
+
+def rename_class(req):
+    """PUT at 1.2 to 1.6: rename a custom class."""
+    req.context.can(policies.UPDATE)
+    name = _name(req)
+    new_name = req.json_body(schemas.rename)['name']
+    rc = storage.rename(req.db, name, new_name)
+    return responses.json_response(req, _body(rc['name']),
+                                   last_modified=rc['updated_at'])
+
+
+def ensure_class(req):
+    """PUT from 1.7: create the custom class (201) or confirm it (204)."""
+    req.context.can(policies.UPDATE)
+    name = req.path_items['name']
+    errors_found = schemas.create.iter_errors({'name': name})
+    if next(errors_found, None) is not None:
+        raise errors.HTTPError(
+            400, 'A resource class created with PUT must be named '
+                 'CUSTOM_ followed by A-Z, 0-9 and _ (at most 255 '
+                 'characters).')
+    created = storage.ensure(req.db, name)
+    location = {'Location': f'/resource_classes/{name}'}
+    return responses.empty_response(201 if created else 204,
+                                    headers=location)
+
+
+def delete_class(req):
+    req.context.can(policies.DELETE)
+    storage.delete(req.db, _name(req))
+    return responses.empty_response()

@@ -1,0 +1,87 @@
+"""/resource_providers and /resource_providers/{uuid}."""
+
+import uuid as uuidlib
+
+from placement_min import query
+from placement_min import responses
+from placement_min.handlers import path_items
+from placement_min.policies import resource_provider as policies
+from placement_min.schemas import resource_provider as schemas
+from placement_min.storage import resource_provider as storage
+
+_TREE_SINCE = (1, 14)
+
+
+def provider_body(req, rp: dict) -> dict:
+    href = f'/resource_providers/{rp["uuid"]}'
+    links = [{'rel': 'self', 'href': href},
+             {'rel': 'inventories', 'href': href + '/inventories'},
+             {'rel': 'usages', 'href': href + '/usages'}]
+    if req.version >= (1, 11):
+        links.append({'rel': 'allocations', 'href': href + '/allocations'})
+    body = {'uuid': rp['uuid'], 'name': rp['name'],
+            'generation': rp['generation'], 'links': links}
+    if req.version >= _TREE_SINCE:
+        body['parent_provider_uuid'] = rp['parent_provider_uuid']
+        body['root_provider_uuid'] = rp['root_provider_uuid']
+    return body
+
+
+def list_providers(req):
+    req.context.can(policies.LIST)
+    accepted = {'name': query.text_value(200), 'uuid': query.uuid_value}
+    if req.version >= _TREE_SINCE:
+        accepted['in_tree'] = query.uuid_value
+    params = req.query_params(accepted)
+    providers = storage.list_providers(req.db, **params)
+    return responses.json_response(
+        req, {'resource_providers': [provider_body(req, rp)
+                                     for rp in providers]},
+        last_modified=responses.newest(*(rp['updated_at']
+                                         for rp in providers)))
+
+
+def create_provider(req):
+    req.context.can(policies.CREATE)
+    tree = req.version >= _TREE_SINCE
+    data = req.json_body(schemas.create_v1_14 if tree
+                         else schemas.create_v1_0)
+    rp_uuid = (data.get('uuid') or str(uuidlib.uuid4())).lower()
+    parent = data.get('parent_provider_uuid')
+    rp = storage.create(req.db, rp_uuid, data['name'],
+                        parent.lower() if parent else None)
+    location = {'Location': f'/resource_providers/{rp_uuid}'}
+    if req.version >= (1, 20):
+        return responses.json_response(req, provider_body(req, rp),
+                                       last_modified=rp['updated_at'],
+                                       headers=location)
+    return responses.empty_response(201, headers=location)
+
+
+def show_provider(req):
+    req.context.can(policies.SHOW)
+    rp = storage.get(req.db, path_items.provider_uuid(req))
+    return responses.json_response(req, provider_body(req, rp),
+                                   last_modified=rp['updated_at'])
+
+
+def update_provider(req):
+    req.context.can(policies.UPDATE)
+    rp_uuid = path_items.provider_uuid(req)
+    tree = req.version >= _TREE_SINCE
+    data = req.json_body(schemas.update_v1_14 if tree
+                         else schemas.update_v1_0)
+    parent = data.get('parent_provider_uuid')
+    rp = storage.update(
+        req.db, rp_uuid, data['name'],
+        parent_uuid=parent.lower() if parent else None,
+        change_parent=tree and 'parent_provider_uuid' in data,
+        allow_reparent=req.version >= (1, 37))
+    return responses.json_response(req, provider_body(req, rp),
+                                   last_modified=rp['updated_at'])
+
+
+def delete_provider(req):
+    req.context.can(policies.DELETE)
+    storage.delete(req.db, path_items.provider_uuid(req))
+    return responses.empty_response()

@@ -1,0 +1,131 @@
+"""The strict JSON reader every handler uses for request bodies.
+
+Stricter than json.loads: UTF-8 only, a JSON object at the top, no
+duplicate keys, no NaN or Infinity (also none by overflow, as 1e400),
+bounded nesting, and a JSON schema with additionalProperties false. Each
+refusal is a 400 (415 for a wrong content type, 413 for a body over the
+size limit) whose detail says what was wrong without echoing the body.
+"""
+
+import json
+import math
+
+import jsonschema
+import webob.exc
+
+from placement_min import errors
+
+JSON_TYPE = 'application/json'
+_DETAIL_LIMIT = 300
+
+
+class _Refused(ValueError):
+    """A JSON construct this reader refuses, with a message of our own."""
+
+
+def _object_without_duplicates(pairs):
+    obj = {}
+    for key, value in pairs:
+        if key in obj:
+            raise _Refused(f'duplicate key {json.dumps(key)[:100]}')
+        obj[key] = value
+    return obj
+
+
+def _refuse_constant(name):
+    raise _Refused(f'{name} is not a JSON number')
+
+
+def _finite_float(text):
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Refused('number out of range')
+    return value
+
+
+def _depth(value) -> int:
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        item, level = todo.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level)
+        todo.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def compile_schema(schema: dict) -> jsonschema.Draft4Validator:
+    """A reusable validator; Draft 4 so that 1.0 is not an integer."""
+    jsonschema.Draft4Validator.check_schema(schema)
+    return jsonschema.Draft4Validator(schema)
+
+
+def _check_content_type(req) -> None:
+    if req.content_type != JSON_TYPE:
+        raise errors.HTTPError(
+            415, 'The request body must be JSON, sent with Content-Type: '
+                 'application/json.')
+    charset = req.headers.get('Content-Type', '').lower()
+    if 'charset=' in charset and 'charset=utf-8' not in charset.replace(
+            '"', '').replace(' ', ''):
+        raise errors.HTTPError(415, 'The request body must be UTF-8.')
+
+
+def _field_name(error) -> str:
+    path = '/'.join(str(part) for part in error.absolute_path)
+    return path or '(request body)'
+
+
+def read(req, validator: jsonschema.Draft4Validator, max_depth: int) -> dict:
+    """The request body as a validated dict, or an HTTPError."""
+    _check_content_type(req)
+    try:
+        raw = req.body
+    except webob.exc.HTTPRequestEntityTooLarge:
+        raise errors.HTTPError(
+            413, 'The request body is larger than this service accepts.'
+        ) from None
+    if not raw:
+        raise errors.HTTPError(400, 'The request body is empty; a JSON '
+                                    'object is required.')
+    try:
+        text = raw.decode('utf-8')
+    except UnicodeDecodeError:
+        raise errors.HTTPError(400, 'The request body is not valid '
+                                    'UTF-8.') from None
+    try:
+        data = json.loads(text,
+                          object_pairs_hook=_object_without_duplicates,
+                          parse_constant=_refuse_constant,
+                          parse_float=_finite_float)
+    except json.JSONDecodeError as exc:
+        raise errors.HTTPError(
+            400, f'Malformed JSON in request body: {exc.msg} at '
+                 f'character {exc.pos}.') from None
+    except _Refused as exc:
+        raise errors.HTTPError(
+            400, f'Refused JSON in request body: {exc}.') from None
+    except (ValueError, RecursionError):
+        # int() over its digit limit, or nesting too deep to parse.
+        raise errors.HTTPError(
+            400, 'Refused JSON in request body: a number is too long or '
+                 'the nesting is too deep.') from None
+    if not isinstance(data, dict):
+        raise errors.HTTPError(400, 'The request body must be a JSON '
+                                    'object.')
+    if _depth(data) > max_depth:
+        raise errors.HTTPError(
+            400, f'The request body nests deeper than {max_depth} levels.')
+    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    if error is not None:
+        message = error.message
+        if len(message) > _DETAIL_LIMIT:
+            message = message[:_DETAIL_LIMIT] + '...'
+        raise errors.HTTPError(
+            400, f"Invalid input for field '{_field_name(error)}': "
+                 f"{message}")
+    return data

@@ -1,0 +1,46 @@
+"""One access line per request, logged when the response starts.
+
+Method, path, status, length, microversion and duration; never headers
+or the body. Values in the query string are masked with oslo.utils'
+mask_password, and anything unprintable is escaped, so a crafted path
+cannot forge log lines.
+"""
+
+import logging
+import time
+
+from oslo_utils import strutils
+
+LOG = logging.getLogger('placement_min.access')
+
+
+def printable(text: str) -> str:
+    if text.isprintable():
+        return text
+    return ''.join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+class AccessLog:
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        started = time.monotonic()
+
+        def log_start(status, headers, exc_info=None):
+            length = next((v for k, v in headers
+                           if k.lower() == 'content-length'), '-')
+            path = environ.get('PATH_INFO', '')
+            query = environ.get('QUERY_STRING')
+            if query:
+                path = f'{path}?{strutils.mask_password(query)}'
+            LOG.info('%s %s status: %s len: %s microversion: %s '
+                     'time: %.6f',
+                     environ.get('REQUEST_METHOD'), printable(path),
+                     status[:3], length,
+                     environ.get('placement.microversion', '-'),
+                     time.monotonic() - started)
+            return start_response(status, headers, exc_info)
+
+        return self.application(environ, log_start)

@@ -1,0 +1,79 @@
+"""Authentication: noauth2 for development, keystone for production.
+
+Both end the same way: identity headers (X-User-Id, X-Project-Id,
+X-Roles, X-Identity-Status) that ``IdentityToContext`` copies into the
+request context. keystonemiddleware strips such headers from incoming
+requests; ``NoAuth2`` overwrites them, so a client cannot forge them.
+"""
+
+import logging
+
+from placement_min import errors
+
+LOG = logging.getLogger(__name__)
+
+_NO_TOKEN = 'Authentication is required: send a token in X-Auth-Token.'
+
+
+class NoAuth2:
+    """X-Auth-Token "admin" is an administrator; any other token names a
+    plain user ("user" or "user:project")."""
+
+    def __init__(self, application):
+        self.application = application
+        LOG.warning('auth_strategy = noauth2: any token is accepted. Never '
+                    'use this outside development.')
+
+    def __call__(self, environ, start_response):
+        token = environ.get('HTTP_X_AUTH_TOKEN', '').strip()
+        if not token:
+            return errors.respond(environ, start_response, 401, _NO_TOKEN,
+                                  headers=[('WWW-Authenticate',
+                                            'Keystone uri="noauth2"')])
+        user, _sep, project = token.partition(':')
+        environ['HTTP_X_USER_ID'] = user
+        environ['HTTP_X_PROJECT_ID'] = project or user
+        environ['HTTP_X_ROLES'] = 'admin' if user == 'admin' else 'member'
+        environ['HTTP_X_IDENTITY_STATUS'] = 'Confirmed'
+        return self.application(environ, start_response)
+
+
+def keystone_auth_token(application, conf):
+    """keystonemiddleware's auth_token, configured from [keystone_authtoken]
+    of this service's own configuration object."""
+    from keystonemiddleware import auth_token  # optional dependency
+
+    return auth_token.AuthProtocol(
+        application, {'oslo_config_config': conf,
+                      'delay_auth_decision': False})
+
+
+class IdentityToContext:
+    """Copy the identity the auth layer vouched for into the context."""
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        if environ.get('HTTP_X_IDENTITY_STATUS') != 'Confirmed':
+            return errors.respond(environ, start_response, 401, _NO_TOKEN)
+        context = environ['placement.context']
+        context.user_id = environ.get('HTTP_X_USER_ID')
+        context.project_id = environ.get('HTTP_X_PROJECT_ID')
+        context.roles = [role.strip().lower() for role in
+                         environ.get('HTTP_X_ROLES', '').split(',')
+                         if role.strip()]
+        context.is_admin = 'admin' in context.roles
+        return self.application(environ, start_response)
+
+
+class PublicPaths:
+    """Send the few paths that need no token past authentication."""
+
+    def __init__(self, protected, public: dict):
+        self.protected = protected
+        self.public = public
+
+    def __call__(self, environ, start_response):
+        app = self.public.get(environ.get('PATH_INFO'), self.protected)
+        return app(environ, start_response)

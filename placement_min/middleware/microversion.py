@@ -1,0 +1,43 @@
+"""Negotiate the microversion and stamp it on every response below."""
+
+from placement_min import errors
+from placement_min import microversion
+
+_VARY = ('Vary', microversion.HEADER.lower())
+
+
+class MicroversionMiddleware:
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        try:
+            version = microversion.parse(environ)
+        except microversion.InvalidVersion as exc:
+            return self._refuse(environ, start_response, 400, str(exc))
+        except microversion.UnacceptableVersion as exc:
+            return self._refuse(
+                environ, start_response, 406, str(exc),
+                extra={'min_version': str(microversion.MIN_VERSION),
+                       'max_version': str(microversion.MAX_VERSION)})
+        environ[microversion.ENVIRON_KEY] = version
+        return self.application(environ, _stamped(start_response, version))
+
+    @staticmethod
+    def _refuse(environ, start_response, status, detail, extra=None):
+        # The answer is given at the minimum version, and says so.
+        environ[microversion.ENVIRON_KEY] = microversion.MIN_VERSION
+        return errors.respond(
+            environ, _stamped(start_response, microversion.MIN_VERSION),
+            status, detail, extra=extra)
+
+
+def _stamped(start_response, version):
+    header = (microversion.HEADER, microversion.response_header(version))
+
+    def start(status, headers, exc_info=None):
+        headers.append(header)
+        headers.append(_VARY)
+        return start_response(status, headers, exc_info)
+    return start

@@ -1,0 +1,17 @@
+"""oslo.policy defaults, one module per resource; all admin only."""
+
+import itertools
+
+from placement_min.policies import base
+from placement_min.policies import inventory
+from placement_min.policies import resource_class
+from placement_min.policies import resource_provider
+
+
+def list_rules():
+    return list(itertools.chain(
+        base.RULES,
+        resource_provider.RULES,
+        inventory.RULES,
+        resource_class.RULES,
+    ))

@@ -1,0 +1,60 @@
+"""Query strings: each handler declares the parameters it accepts.
+
+A parameter that is not declared, appears twice, is not UTF-8, or fails
+its check is a 400 naming it.
+"""
+
+import re
+from collections.abc import Callable
+from urllib.parse import parse_qsl
+
+from placement_min import errors
+
+UUID_RE = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-'
+                     r'[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
+
+
+def uuid_value(value: str) -> str:
+    if not UUID_RE.match(value):
+        raise ValueError('must be a UUID such as '
+                         '8a3fd7a8-5b3d-4c4e-9d36-33c8a1c3e0f1')
+    return value.lower()
+
+
+def text_value(max_length: int) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if not 1 <= len(value) <= max_length:
+            raise ValueError(f'must be 1 to {max_length} characters')
+        return value
+    return check
+
+
+def parse(environ: dict, accepted: dict[str, Callable[[str], str]]) -> dict:
+    """The checked query parameters, by name."""
+    raw = environ.get('QUERY_STRING', '')
+    if not raw:
+        return {}
+    try:
+        # PEP 3333 hands the query over as latin-1 decoded bytes.
+        pairs = parse_qsl(raw.encode('latin-1'), keep_blank_values=True,
+                          strict_parsing=True, max_num_fields=20)
+        pairs = [(k.decode('utf-8'), v.decode('utf-8')) for k, v in pairs]
+    except (ValueError, UnicodeError):
+        raise errors.HTTPError(400, 'Malformed query string.') from None
+    params = {}
+    for name, value in pairs:
+        check = accepted.get(name)
+        if check is None:
+            allowed = ', '.join(sorted(accepted)) or 'none'
+            raise errors.HTTPError(
+                400, f'Unknown query parameter {name!r}; accepted: '
+                     f'{allowed}.')
+        if name in params:
+            raise errors.HTTPError(400, f'Query parameter {name!r} is '
+                                        'given more than once.')
+        try:
+            params[name] = check(value)
+        except ValueError as exc:
+            raise errors.HTTPError(400, f'Invalid query parameter {name!r}:'
+                                        f' {exc}.') from None
+    return params

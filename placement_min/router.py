@@ -1,0 +1,121 @@
+"""The route table: path template -> method -> handler, by microversion.
+
+A method maps to a handler, or to ``Versions`` when which handler (if
+any) serves it depends on the microversion. A whole route can start at a
+version; below it the path does not exist (404). A method that no
+handler serves at the request's version is 405 with an ``Allow`` header.
+"""
+
+import re
+from collections.abc import Callable
+from typing import NamedTuple
+
+from placement_min import errors
+from placement_min.handlers import inventory
+from placement_min.handlers import resource_class
+from placement_min.handlers import resource_provider
+from placement_min.handlers import root
+
+Handler = Callable
+
+
+class Since(NamedTuple):
+    """``handler`` serves from ``low`` to ``high`` (inclusive)."""
+
+    low: tuple
+    handler: Handler
+    high: tuple = (999, 999)
+
+
+class Route(NamedTuple):
+    template: str
+    methods: dict[str, Handler | tuple[Since, ...]]
+    since: tuple = (1, 0)
+
+
+ROUTES = (
+    Route('/', {'GET': root.home}),
+    Route('/resource_providers', {
+        'GET': resource_provider.list_providers,
+        'POST': resource_provider.create_provider,
+    }),
+    Route('/resource_providers/{uuid}', {
+        'GET': resource_provider.show_provider,
+        'PUT': resource_provider.update_provider,
+        'DELETE': resource_provider.delete_provider,
+    }),
+    Route('/resource_providers/{uuid}/inventories', {
+        'GET': inventory.list_inventories,
+        'POST': inventory.create_inventory,
+        'PUT': inventory.replace_inventories,
+        'DELETE': (Since((1, 5), inventory.delete_inventories),),
+    }),
+    Route('/resource_providers/{uuid}/inventories/{resource_class}', {
+        'GET': inventory.show_inventory,
+        'PUT': inventory.update_inventory,
+        'DELETE': inventory.delete_inventory,
+    }),
+    Route('/resource_classes', {
+        'GET': resource_class.list_classes,
+        'POST': resource_class.create_class,
+    }, since=(1, 2)),
+    Route('/resource_classes/{name}', {
+        'GET': resource_class.show_class,
+        'PUT': (Since((1, 2), resource_class.rename_class, (1, 6)),
+                Since((1, 7), resource_class.ensure_class)),
+        'DELETE': resource_class.delete_class,
+    }, since=(1, 2)),
+)
+
+
+def _compile(template: str) -> re.Pattern:
+    pattern = re.sub(r'\{(\w+)\}', r'(?P<\1>[^/]+)', template)
+    return re.compile(f'^{pattern}$')
+
+
+def _handler_at(entry, version) -> Handler | None:
+    if not isinstance(entry, tuple):
+        return entry
+    for since in entry:
+        if since.low <= version <= since.high:
+            return since.handler
+    return None
+
+
+class Router:
+    """Finds the handler for a path, method and version."""
+
+    def __init__(self, routes=ROUTES):
+        self._static = {r.template: r for r in routes if '{' not in r.template}
+        self._dynamic = [(_compile(r.template), r) for r in routes
+                         if '{' in r.template]
+
+    def _route(self, path: str):
+        route = self._static.get(path)
+        if route is not None:
+            return route, {}
+        for pattern, route in self._dynamic:
+            match = pattern.match(path)
+            if match:
+                return route, match.groupdict()
+        return None, None
+
+    def match(self, method: str, path: str, version) -> tuple[Handler, dict]:
+        """(handler, path items), or an HTTPError 404 or 405."""
+        route, items = self._route(path)
+        if route is None or version < route.since:
+            raise errors.HTTPError(
+                404, f'The resource {errors.shorten(path)} could not be '
+                     'found.')
+        handler = None
+        if method in route.methods:
+            handler = _handler_at(route.methods[method], version)
+        if handler is None:
+            allowed = ', '.join(sorted(
+                m for m, entry in route.methods.items()
+                if _handler_at(entry, version) is not None))
+            raise errors.HTTPError(
+                405, f'The method {method} is not allowed for this '
+                     f'resource; allowed: {allowed}.',
+                headers=[('Allow', allowed)])
+        return handler, items

@@ -1,0 +1,23 @@
+"""Bodies of POST /resource_classes and PUT /resource_classes/{name}."""
+
+from placement_min.jsonbody import compile_schema
+from placement_min.schemas import common
+
+CUSTOM_NAME = {
+    'type': 'string',
+    'pattern': common.CUSTOM_CLASS_PATTERN,
+    'maxLength': 255,
+}
+
+CREATE = {
+    'type': 'object',
+    'properties': {'name': CUSTOM_NAME},
+    'required': ['name'],
+    'additionalProperties': False,
+}
+
+# 1.2 to 1.6: PUT renames, with the same body as POST.
+RENAME = CREATE
+
+create = compile_schema(CREATE)
+rename = compile_schema(RENAME)

@@ -1,0 +1,41 @@
+"""Bodies of POST /resource_providers and PUT /resource_providers/{uuid}."""
+
+import copy
+
+from placement_min.jsonbody import compile_schema
+from placement_min.schemas import common
+
+NAME = {
+    'type': 'string',
+    'minLength': 1,
+    'maxLength': 200,
+    # No control characters: names end up in logs and terminals.
+    'pattern': '^[^\\x00-\\x1f\\x7f]+$',
+}
+
+CREATE_V1_0 = {
+    'type': 'object',
+    'properties': {'name': NAME, 'uuid': common.UUID},
+    'required': ['name'],
+    'additionalProperties': False,
+}
+
+CREATE_V1_14 = copy.deepcopy(CREATE_V1_0)
+CREATE_V1_14['properties']['parent_provider_uuid'] = {
+    'anyOf': [common.UUID, {'type': 'null'}]}
+
+UPDATE_V1_0 = {
+    'type': 'object',
+    'properties': {'name': NAME},
+    'required': ['name'],
+    'additionalProperties': False,
+}
+
+UPDATE_V1_14 = copy.deepcopy(UPDATE_V1_0)
+UPDATE_V1_14['properties']['parent_provider_uuid'] = {
+    'anyOf': [common.UUID, {'type': 'null'}]}
+
+create_v1_0 = compile_schema(CREATE_V1_0)
+create_v1_14 = compile_schema(CREATE_V1_14)
+update_v1_0 = compile_schema(UPDATE_V1_0)
+update_v1_14 = compile_schema(UPDATE_V1_14)

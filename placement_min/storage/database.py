@@ -1,0 +1,165 @@
+"""The engine, transactions, and the retry and failure rules around them.
+
+Every storage function runs inside ``Database.run``: one transaction,
+retried a bounded number of times with jitter when the database reports
+a deadlock or serialisation failure, and turned into ``ConcurrentUpdate``
+when the retries run out. A database that cannot be reached raises
+``DatabaseUnavailable``, which carries no driver text.
+"""
+
+import datetime
+import functools
+import logging
+import os
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from placement_min import errors
+
+LOG = logging.getLogger(__name__)
+
+# SQLSTATEs (PostgreSQL) and error numbers (MariaDB/MySQL) of a
+# transaction that lost a race and may simply be run again.
+_RETRY_SQLSTATES = {'40001', '40P01'}
+_RETRY_MYSQL_ERRNOS = {1213, 1205}
+
+
+def utcnow() -> datetime.datetime:
+    """Naive UTC, the form every timestamp column holds."""
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None,
+                                                       microsecond=0)
+
+
+def _is_retryable(exc: sa.exc.DBAPIError) -> bool:
+    orig = exc.orig
+    if getattr(orig, 'sqlstate', None) in _RETRY_SQLSTATES:
+        return True
+    args = getattr(orig, 'args', ())
+    if args and args[0] in _RETRY_MYSQL_ERRNOS:
+        return True
+    # SQLite reports a busy timeout that ran out as "database is locked".
+    return 'database is locked' in str(orig)
+
+
+def _configure_sqlite(engine: sa.Engine, busy_timeout_ms: int) -> None:
+    """WAL, busy timeout, foreign keys, and BEGIN IMMEDIATE for writes.
+
+    NOTE: pysqlite's own transaction handling is switched off so that a
+    write transaction takes the write lock when it begins. The usual
+    deferred BEGIN lets two workers both read, then fails one of them
+    with 'database is locked' at its first write, whatever the timeout.
+    Reads run without BEGIN: each is one statement, which SQLite already
+    runs against a consistent snapshot.
+    """
+
+    @event.listens_for(engine, 'connect')
+    def on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f'PRAGMA busy_timeout = {int(busy_timeout_ms)}')
+        cursor.execute('PRAGMA journal_mode = WAL')
+        # NOTE: NORMAL is SQLite's recommended setting with WAL: a commit
+        # survives a process crash; only a power loss may undo the last
+        # commits, and it never corrupts the file.
+        cursor.execute('PRAGMA synchronous = NORMAL')
+        cursor.execute('PRAGMA foreign_keys = ON')
+        cursor.close()
+
+    @event.listens_for(engine, 'begin')
+    def on_begin(conn):
+        if conn.get_execution_options().get('placement_write'):
+            conn.exec_driver_sql('BEGIN IMMEDIATE')
+
+
+def create_engine(conf) -> sa.Engine:
+    dbconf = conf.placement_database
+    url = sa.engine.make_url(dbconf.connection)
+    if url.get_backend_name() == 'sqlite':
+        if url.database and url.database != ':memory:':
+            os.makedirs(os.path.dirname(os.path.abspath(url.database)),
+                        exist_ok=True)
+        engine = sa.create_engine(url, pool_pre_ping=False)
+        _configure_sqlite(engine, dbconf.sqlite_busy_timeout)
+        return engine
+    return sa.create_engine(
+        url,
+        pool_size=dbconf.pool_size,
+        max_overflow=dbconf.max_overflow,
+        pool_timeout=dbconf.pool_timeout,
+        pool_recycle=dbconf.pool_recycle,
+        pool_pre_ping=dbconf.pool_pre_ping,
+    )
+
+
+class Database:
+    """One per process: the engine and how transactions run on it."""
+
+    def __init__(self, engine: sa.Engine, max_retries: int = 5):
+        self.engine = engine
+        self.write_engine = engine.execution_options(placement_write=True)
+        self.max_retries = max_retries
+
+    @classmethod
+    def from_conf(cls, conf) -> 'Database':
+        return cls(create_engine(conf),
+                   conf.placement_database.max_retries)
+
+    def run(self, fn: Callable[..., Any], write: bool, *args, **kwargs):
+        """Run ``fn(self, conn, *args)`` in one transaction.
+
+        A write is retried when it lost a deadlock or serialisation race;
+        ``fn`` must therefore do nothing but database work.
+        """
+        engine = self.write_engine if write else self.engine
+        attempt = 0
+        while True:
+            try:
+                with engine.begin() as conn:
+                    return fn(self, conn, *args, **kwargs)
+            except sa.exc.DBAPIError as exc:
+                if exc.connection_invalidated or not _is_retryable(exc):
+                    self._raise_unavailable_or_reraise(exc)
+                    raise
+                attempt += 1
+                if attempt > self.max_retries:
+                    LOG.warning('Giving up after %d retries of a '
+                                'conflicting transaction', attempt - 1)
+                    raise errors.TransactionConflict() from None
+                # NOTE: jitter spreads the retries of writers that
+                # collided, so they do not collide again in lock step.
+                time.sleep(random.uniform(0, 0.01 * 2 ** attempt))  # noqa: S311
+            except sa.exc.TimeoutError:
+                raise errors.DatabaseUnavailable() from None
+
+    @staticmethod
+    def _raise_unavailable_or_reraise(exc: sa.exc.DBAPIError) -> None:
+        if isinstance(exc, sa.exc.IntegrityError):
+            return
+        if (exc.connection_invalidated
+                or isinstance(exc, (sa.exc.OperationalError,
+                                    sa.exc.InterfaceError))):
+            LOG.error('Database unavailable: %s', type(exc.orig).__name__)
+            raise errors.DatabaseUnavailable() from None
+
+
+def reader(fn: Callable) -> Callable:
+    """Mark a storage function ``fn(db, conn, ...)`` as a read."""
+
+    @functools.wraps(fn)
+    def call(db: Database, *args, **kwargs):
+        return db.run(fn, False, *args, **kwargs)
+    return call
+
+
+def writer(fn: Callable) -> Callable:
+    """Mark a storage function ``fn(db, conn, ...)`` as a write."""
+
+    @functools.wraps(fn)
+    def call(db: Database, *args, **kwargs):
+        return db.run(fn, True, *args, **kwargs)
+    return call

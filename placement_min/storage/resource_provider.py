@@ -1,0 +1,219 @@
+"""Resource providers: create, read, rename, re-parent, delete."""
+
+import sqlalchemy as sa
+
+from placement_min import errors
+from placement_min.storage import tables
+from placement_min.storage.database import reader
+from placement_min.storage.database import utcnow
+from placement_min.storage.database import writer
+
+RP = tables.resource_providers
+_PARENT = RP.alias('parent')
+_ROOT = RP.alias('root')
+
+_SELECT_PROVIDER = sa.select(
+    RP.c.id, RP.c.uuid, RP.c.name, RP.c.generation, RP.c.root_provider_id,
+    RP.c.created_at, RP.c.updated_at,
+    _PARENT.c.uuid.label('parent_provider_uuid'),
+    _ROOT.c.uuid.label('root_provider_uuid'),
+).select_from(
+    RP.outerjoin(_PARENT, RP.c.parent_provider_id == _PARENT.c.id)
+      .outerjoin(_ROOT, RP.c.root_provider_id == _ROOT.c.id))
+
+
+def _as_dict(row) -> dict:
+    return {
+        'uuid': row.uuid,
+        'name': row.name,
+        'generation': row.generation,
+        'parent_provider_uuid': row.parent_provider_uuid,
+        'root_provider_uuid': row.root_provider_uuid,
+        'updated_at': row.updated_at,
+        'created_at': row.created_at,
+    }
+
+
+def _fetch(conn: sa.Connection, uuid: str):
+    row = conn.execute(_SELECT_PROVIDER.where(RP.c.uuid == uuid)).first()
+    if row is None:
+        raise errors.ResourceProviderNotFound(uuid=uuid)
+    return row
+
+
+def _ids_for_uuid(conn: sa.Connection, uuid: str):
+    row = conn.execute(
+        sa.select(RP.c.id, RP.c.root_provider_id)
+        .where(RP.c.uuid == uuid)).first()
+    if row is None:
+        raise errors.ParentProviderNotFound(uuid=uuid)
+    return row
+
+
+def _check_unique(conn: sa.Connection, uuid: str | None, name: str,
+                  own_uuid: str | None = None) -> None:
+    clauses = [RP.c.name == name]
+    if uuid is not None:
+        clauses.append(RP.c.uuid == uuid)
+    rows = conn.execute(
+        sa.select(RP.c.uuid, RP.c.name).where(sa.or_(*clauses))).all()
+    for row in rows:
+        if row.uuid == own_uuid:
+            continue
+        if uuid is not None and row.uuid == uuid:
+            raise errors.DuplicateName(kind='Resource provider',
+                                       field='uuid', value=uuid)
+        raise errors.DuplicateName(kind='Resource provider',
+                                   field='name', value=name)
+
+
+def bump_generation(conn: sa.Connection, rp_id: int, generation: int,
+                    uuid: str) -> int:
+    """The compare-and-set at the heart of every provider write.
+
+    Zero rows updated means another transaction changed the provider
+    since ``generation`` was read: the caller's transaction rolls back.
+    """
+    result = conn.execute(
+        RP.update()
+        .where(RP.c.id == rp_id, RP.c.generation == generation)
+        .values(generation=generation + 1, updated_at=utcnow()))
+    if result.rowcount != 1:
+        raise errors.ConcurrentUpdate(uuid=uuid)
+    return generation + 1
+
+
+@writer
+def create(db, conn: sa.Connection, uuid: str, name: str,
+           parent_uuid: str | None = None) -> dict:
+    _check_unique(conn, uuid, name)
+    now = utcnow()
+    parent_id = root_id = None
+    if parent_uuid is not None:
+        parent_id, root_id = _ids_for_uuid(conn, parent_uuid)
+    try:
+        rp_id = conn.execute(RP.insert().values(
+            uuid=uuid, name=name, generation=0,
+            parent_provider_id=parent_id, root_provider_id=root_id,
+            created_at=now, updated_at=now)).inserted_primary_key[0]
+    except sa.exc.IntegrityError:
+        # A concurrent create won the race for this name or uuid.
+        raise errors.DuplicateName(kind='Resource provider',
+                                   field='name or uuid',
+                                   value=f'{name} / {uuid}') from None
+    if root_id is None:
+        conn.execute(RP.update().where(RP.c.id == rp_id)
+                     .values(root_provider_id=rp_id))
+    return _as_dict(_fetch(conn, uuid))
+
+
+@reader
+def get(db, conn: sa.Connection, uuid: str) -> dict:
+    return _as_dict(_fetch(conn, uuid))
+
+
+@reader
+def list_providers(db, conn: sa.Connection, name: str | None = None,
+                   uuid: str | None = None,
+                   in_tree: str | None = None) -> list[dict]:
+    query = _SELECT_PROVIDER
+    if name is not None:
+        query = query.where(RP.c.name == name)
+    if uuid is not None:
+        query = query.where(RP.c.uuid == uuid)
+    if in_tree is not None:
+        root_id = sa.select(RP.c.root_provider_id).where(
+            RP.c.uuid == in_tree).scalar_subquery()
+        query = query.where(RP.c.root_provider_id == root_id)
+    return [_as_dict(row) for row in conn.execute(query.order_by(RP.c.id))]
+
+
+def _descendant_ids(conn: sa.Connection, rp_id: int, root_id: int) -> set:
+    """Ids of every provider below ``rp_id`` (its tree read once)."""
+    children = {}
+    for child_id, parent_id in conn.execute(
+            sa.select(RP.c.id, RP.c.parent_provider_id)
+            .where(RP.c.root_provider_id == root_id)):
+        children.setdefault(parent_id, []).append(child_id)
+    found, todo = set(), [rp_id]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _reparent(conn, row, parent_uuid: str | None, allow_reparent: bool):
+    """Values to update for a change of parent, after the tree rules."""
+    if parent_uuid == row.parent_provider_uuid:
+        return {}
+    if row.parent_provider_uuid is not None and not allow_reparent:
+        raise errors.ProviderTreeConflict(
+            uuid=row.uuid,
+            reason='changing or removing a parent needs microversion '
+                   '1.37 or later.')
+    subtree = _descendant_ids(conn, row.id, row.root_provider_id) | {row.id}
+    if parent_uuid is None:
+        parent_id, new_root = None, row.id
+    else:
+        parent_id, new_root = _ids_for_uuid(conn, parent_uuid)
+        if parent_id in subtree:
+            raise errors.ProviderTreeConflict(
+                uuid=row.uuid,
+                reason=f'{parent_uuid} is the provider itself or one of '
+                       f'its descendants.')
+    conn.execute(RP.update().where(RP.c.id.in_(subtree))
+                 .values(root_provider_id=new_root))
+    return {'parent_provider_id': parent_id}
+
+
+@writer
+def update(db, conn: sa.Connection, uuid: str, name: str,
+           parent_uuid: str | None = None, change_parent: bool = False,
+           allow_reparent: bool = False) -> dict:
+    """Rename, and from 1.14 set the parent (1.37: also change it)."""
+    row = _fetch(conn, uuid)
+    values = {}
+    if name != row.name:
+        _check_unique(conn, None, name, own_uuid=uuid)
+        values['name'] = name
+    if change_parent:
+        values.update(_reparent(conn, row, parent_uuid, allow_reparent))
+    if values:
+        values['updated_at'] = utcnow()
+        try:
+            conn.execute(RP.update().where(RP.c.id == row.id).values(values))
+        except sa.exc.IntegrityError:
+            raise errors.DuplicateName(kind='Resource provider',
+                                       field='name', value=name) from None
+    return _as_dict(_fetch(conn, uuid))
+
+
+@writer
+def delete(db, conn: sa.Connection, uuid: str) -> None:
+    """Delete a provider and its inventory; never one in use or a parent."""
+    row = _fetch(conn, uuid)
+    # NOTE: bumping the generation first takes the row lock that every
+    # allocation writer also takes, so no allocation can slip in between
+    # the checks below and the delete.
+    bump_generation(conn, row.id, row.generation, uuid)
+    has_child = conn.execute(
+        sa.select(RP.c.id).where(RP.c.parent_provider_id == row.id)
+        .limit(1)).first()
+    if has_child:
+        raise errors.CannotDeleteParent(uuid=uuid)
+    in_use = conn.execute(
+        sa.select(tables.allocations.c.id)
+        .where(tables.allocations.c.resource_provider_id == row.id)
+        .limit(1)).first()
+    if in_use:
+        raise errors.ResourceProviderInUse(uuid=uuid)
+    conn.execute(tables.inventories.delete().where(
+        tables.inventories.c.resource_provider_id == row.id))
+    # NOTE: the root pointer references the row itself; clear it first
+    # so that databases which check foreign keys per statement accept
+    # the delete.
+    conn.execute(RP.update().where(RP.c.id == row.id)
+                 .values(root_provider_id=None))
+    conn.execute(RP.delete().where(RP.c.id == row.id))
