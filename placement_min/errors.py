@@ -216,6 +216,12 @@ class AllocationConflict(PlacementError):
                 'provider {uuid}: {reason}')
 
 
+class AllocationProviderNotFound(PlacementError):
+    """An allocation body names a provider that does not exist (400)."""
+
+    template = 'Allocation for resource provider {uuid} that does not exist.'
+
+
 class AllocationTargetMissing(PlacementError):
     template = ('Resource provider {uuid} has no inventory of class '
                 '{resource_class}.')
@@ -237,6 +243,7 @@ _MAPPING = (
     (ConsumerNotFound, 404, UNDEFINED_CODE),
     (ParentProviderNotFound, 400, UNDEFINED_CODE),
     (UnknownResourceClass, 400, UNDEFINED_CODE),
+    (AllocationProviderNotFound, 400, UNDEFINED_CODE),
     (InventoryClassAbsent, 400, UNDEFINED_CODE),
     (InvalidInventory, 400, UNDEFINED_CODE),
     (StandardResourceClass, 400, UNDEFINED_CODE),

@@ -11,10 +11,12 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from placement_min import errors
+from placement_min.handlers import allocation
 from placement_min.handlers import inventory
 from placement_min.handlers import resource_class
 from placement_min.handlers import resource_provider
 from placement_min.handlers import root
+from placement_min.handlers import usage
 
 Handler = Callable
 
@@ -55,6 +57,12 @@ ROUTES = (
         'PUT': inventory.update_inventory,
         'DELETE': inventory.delete_inventory,
     }),
+    Route('/resource_providers/{uuid}/usages', {
+        'GET': usage.list_for_provider,
+    }),
+    Route('/resource_providers/{uuid}/allocations', {
+        'GET': allocation.list_for_provider,
+    }),
     Route('/resource_classes', {
         'GET': resource_class.list_classes,
         'POST': resource_class.create_class,
@@ -65,6 +73,12 @@ ROUTES = (
                 Since((1, 7), resource_class.ensure_class)),
         'DELETE': resource_class.delete_class,
     }, since=(1, 2)),
+    Route('/allocations/{consumer_uuid}', {
+        'GET': allocation.show_allocations,
+        'PUT': allocation.replace_allocations,
+        'DELETE': allocation.delete_allocations,
+    }),
+    Route('/usages', {'GET': usage.list_totals}, since=(1, 9)),
 )
 
 

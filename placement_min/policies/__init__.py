@@ -2,10 +2,12 @@
 
 import itertools
 
+from placement_min.policies import allocation
 from placement_min.policies import base
 from placement_min.policies import inventory
 from placement_min.policies import resource_class
 from placement_min.policies import resource_provider
+from placement_min.policies import usage
 
 
 def list_rules():
@@ -14,4 +16,6 @@ def list_rules():
         resource_provider.RULES,
         inventory.RULES,
         resource_class.RULES,
+        allocation.RULES,
+        usage.RULES,
     ))

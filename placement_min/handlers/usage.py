@@ -1,0 +1,55 @@
+"""/resource_providers/{uuid}/usages and /usages (1.9+).
+
+Usages change with every allocation write, so Last-Modified is always
+the time of the response.
+"""
+
+import re
+
+from placement_min import errors
+from placement_min import query
+from placement_min import responses
+from placement_min.handlers import path_items
+from placement_min.policies import usage as policies
+from placement_min.storage import usage as storage
+
+_BY_CONSUMER_TYPE_SINCE = (1, 38)
+_CONSUMER_TYPE_RE = re.compile(r'^[A-Z0-9_]{1,255}$')
+
+
+def _consumer_type_value(value: str) -> str:
+    """A consumer type, or "all" or "unknown" (lowercase, as Placement)."""
+    if value in (storage.ALL_TYPES, storage.UNKNOWN_TYPE):
+        return value
+    if not _CONSUMER_TYPE_RE.match(value):
+        raise ValueError('must be "all", "unknown", or a consumer type of '
+                         'A-Z, 0-9 and _')
+    return value
+
+
+def list_for_provider(req):
+    req.context.can(policies.PROVIDER)
+    req.query_params({})
+    generation, usages = storage.for_provider(
+        req.db, path_items.provider_uuid(req))
+    return responses.json_response(
+        req, {'resource_provider_generation': generation, 'usages': usages})
+
+
+def list_totals(req):
+    """GET /usages?project_id=[&user_id=][&consumer_type= (1.38+)]."""
+    req.context.can(policies.TOTAL)
+    accepted = {'project_id': query.text_value(255),
+                'user_id': query.text_value(255)}
+    by_type = req.version >= _BY_CONSUMER_TYPE_SINCE
+    if by_type:
+        accepted['consumer_type'] = _consumer_type_value
+    params = req.query_params(accepted)
+    if 'project_id' not in params:
+        raise errors.HTTPError(400, "Query parameter 'project_id' is "
+                                    'required.')
+    if by_type:
+        usages = storage.for_project_by_type(req.db, **params)
+    else:
+        usages = storage.for_project(req.db, **params)
+    return responses.json_response(req, {'usages': usages})

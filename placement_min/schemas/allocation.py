@@ -1,0 +1,111 @@
+"""Bodies of PUT /allocations/{consumer_uuid}, one per format.
+
+1.0 lists allocations; 1.8 adds project_id and user_id; 1.12 keys them
+by provider uuid; 1.28 adds consumer_generation and lets allocations be
+empty (which removes them); 1.38 adds consumer_type.
+
+NOTE: an amount of 0 is refused in every format: it would record a
+consumer on a provider while using nothing of it.
+"""
+
+import copy
+
+from placement_min.jsonbody import compile_schema
+from placement_min.schemas import common
+
+RESOURCES = {
+    'type': 'object',
+    'minProperties': 1,
+    'patternProperties': {
+        common.RESOURCE_CLASS_PATTERN: {
+            'type': 'integer', 'minimum': 1, 'maximum': common.MAX_INT},
+    },
+    'additionalProperties': False,
+}
+
+# Keystone ids are at most 64 characters; 255 is the column's width.
+# No control characters: these ids end up in logs and terminals.
+OWNER_ID = {
+    'type': 'string',
+    'minLength': 1,
+    'maxLength': 255,
+    'pattern': '^[^\\x00-\\x1f\\x7f]+$',
+}
+
+# Placement's consumer types (INSTANCE, MIGRATION, ...) share the
+# resource class name alphabet.
+CONSUMER_TYPE = {
+    'type': 'string',
+    'pattern': common.RESOURCE_CLASS_PATTERN,
+    'maxLength': 255,
+}
+
+PUT_V1_0 = {
+    'type': 'object',
+    'properties': {
+        'allocations': {
+            'type': 'array',
+            'minItems': 1,
+            'items': {
+                'type': 'object',
+                'properties': {
+                    'resource_provider': {
+                        'type': 'object',
+                        'properties': {'uuid': common.UUID},
+                        'required': ['uuid'],
+                        'additionalProperties': False,
+                    },
+                    'resources': RESOURCES,
+                },
+                'required': ['resource_provider', 'resources'],
+                'additionalProperties': False,
+            },
+        },
+    },
+    'required': ['allocations'],
+    'additionalProperties': False,
+}
+
+PUT_V1_8 = copy.deepcopy(PUT_V1_0)
+PUT_V1_8['properties'].update(project_id=OWNER_ID, user_id=OWNER_ID)
+PUT_V1_8['required'].extend(['project_id', 'user_id'])
+
+PUT_V1_12 = copy.deepcopy(PUT_V1_8)
+PUT_V1_12['properties']['allocations'] = {
+    'type': 'object',
+    'minProperties': 1,
+    'patternProperties': {
+        common.UUID['pattern']: {
+            'type': 'object',
+            'properties': {'resources': RESOURCES},
+            'required': ['resources'],
+            'additionalProperties': False,
+        },
+    },
+    'additionalProperties': False,
+}
+
+PUT_V1_28 = copy.deepcopy(PUT_V1_12)
+del PUT_V1_28['properties']['allocations']['minProperties']
+PUT_V1_28['properties']['consumer_generation'] = {
+    'anyOf': [common.GENERATION, {'type': 'null'}]}
+PUT_V1_28['required'].append('consumer_generation')
+
+PUT_V1_38 = copy.deepcopy(PUT_V1_28)
+PUT_V1_38['properties']['consumer_type'] = CONSUMER_TYPE
+PUT_V1_38['required'].append('consumer_type')
+
+# (first microversion, validator), newest first.
+PUT_BY_VERSION = (
+    ((1, 38), compile_schema(PUT_V1_38)),
+    ((1, 28), compile_schema(PUT_V1_28)),
+    ((1, 12), compile_schema(PUT_V1_12)),
+    ((1, 8), compile_schema(PUT_V1_8)),
+    ((1, 0), compile_schema(PUT_V1_0)),
+)
+
+
+def put_validator(version):
+    """The validator of the PUT body format at ``version``."""
+    return next(validator for since, validator in PUT_BY_VERSION
+                if version >= since)
