@@ -1,0 +1,1 @@
+"""Load benchmark of placement_min under uwsgi: ``python -m benchmarks``."""

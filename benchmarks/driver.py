@@ -1,0 +1,267 @@
+"""Run every scenario against placement_min and the floor; report.
+
+    python -m benchmarks [--duration 5] [--providers 50]
+                         [--scale-providers 10000] [--db-url URL]
+
+placement_min and the floor each run under uwsgi with the flags of
+etc/placement-min/uwsgi.ini (2 processes x 1 thread) on a free loopback
+port; the database is a fresh SQLite file unless --db-url names a
+PostgreSQL or MariaDB server, where a scratch database is created and
+dropped afterwards.
+"""
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import tempfile
+import time
+import uuid as uuid_lib
+from contextlib import ExitStack
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from benchmarks import client
+from benchmarks import scenarios
+from benchmarks.server import Server
+
+CONFIG = """[DEFAULT]
+log_file = {log_file}
+[placement_database]
+connection = {url}
+"""
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog='python -m benchmarks',
+                                     description=__doc__.split('\n')[0])
+    parser.add_argument('--duration', type=float, default=5.0,
+                        help='seconds each scenario runs (default 5)')
+    parser.add_argument('--connections', type=int, default=8,
+                        help='concurrent connections (default 8)')
+    parser.add_argument('--providers', type=int, default=50,
+                        help='providers seeded before the scenarios')
+    parser.add_argument('--scale-providers', type=int, default=0,
+                        help='afterwards, seed up to this many providers '
+                             '(e.g. 10000) and measure the GETs again')
+    parser.add_argument('--db-url',
+                        help='SQLAlchemy URL of a PostgreSQL or MariaDB '
+                             'server; a scratch database is created on it')
+    parser.add_argument('--json', type=Path,
+                        help='also write the JSON lines to this file')
+    args = parser.parse_args(argv)
+    if args.providers < args.connections:
+        parser.error('--providers must be at least --connections, so '
+                     'that every connection owns providers to write')
+    return args
+
+
+@contextmanager
+def scratch_database(url: str | None, workdir: Path):
+    """A URL of an empty database, removed afterwards."""
+    if url is None:
+        yield f'sqlite:///{workdir}/placement-min.sqlite'
+        return
+    server_url = sa.engine.make_url(url)
+    name = f'placement_bench_{uuid_lib.uuid4().hex[:12]}'
+    admin = sa.create_engine(server_url, isolation_level='AUTOCOMMIT')
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE {name}')
+    try:
+        yield server_url.set(database=name).render_as_string(
+            hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE {name}')
+        admin.dispose()
+
+
+def prepare_database(config_file: Path) -> None:
+    """Create the schema, as placement-min-api does before uwsgi."""
+    from placement_min import conf as placement_conf
+    from placement_min.storage import database
+    from placement_min.storage import migration
+
+    conf = placement_conf.build_conf([str(config_file)])
+    db = database.Database.from_conf(conf)
+    migration.sync(db.engine)
+    db.engine.dispose()
+
+
+def _expect(conn, method, path, body, statuses) -> bytes:
+    data = None if body is None else json.dumps(body).encode()
+    status, answer = conn.request(client.request_bytes(method, path, data))
+    if status not in statuses:
+        raise RuntimeError(f'{method} {path}: {status} {answer[:300]!r}')
+    return answer
+
+
+def _seed_slice(job) -> int:
+    """Create providers with the three standard inventories."""
+    address, keepalive, first, uuids = job
+    conn = client.Connection(address, keepalive)
+    for number, uuid in enumerate(uuids, first):
+        _expect(conn, 'POST', '/resource_providers',
+                {'name': f'bench-rp-{number:06d}', 'uuid': uuid}, (200,))
+        _expect(conn, 'PUT', scenarios.inventories_path(uuid),
+                {'resource_provider_generation': 0,
+                 'inventories': scenarios.STANDARD_INVENTORY}, (200,))
+    conn.close()
+    return len(uuids)
+
+
+def seed(address, keepalive: bool, first: int, count: int,
+         connections: int) -> list[str]:
+    """``count`` new providers, created over HTTP by parallel clients."""
+    uuids = [str(uuid_lib.uuid4()) for _ in range(count)]
+    size = max(1, -(-count // (connections * 4)))
+    jobs = [(address, keepalive, first + start, uuids[start:start + size])
+            for start in range(0, count, size)]
+    with multiprocessing.get_context('fork').Pool(connections) as pool:
+        pool.map(_seed_slice, jobs)
+    return uuids
+
+
+def create_custom_classes(address, keepalive: bool) -> None:
+    conn = client.Connection(address, keepalive)
+    for name in scenarios.CUSTOM_CLASSES:
+        _expect(conn, 'PUT', f'/resource_classes/{name}', None, (201, 204))
+    conn.close()
+
+
+def serves_usages(address, keepalive: bool, uuid: str) -> bool:
+    """Whether GET /resource_providers/{uuid}/usages is served at all."""
+    conn = client.Connection(address, keepalive)
+    status, _body = conn.request(client.request_bytes(
+        'GET', f'/resource_providers/{uuid}/usages'))
+    conn.close()
+    return status == 200
+
+
+def measure(scenario, address, keepalive, args, floor_rps=None) -> dict:
+    result = client.run(scenario, address, keepalive, args.connections,
+                        args.duration)
+    rps = result.requests / args.duration
+    row = {
+        'scenario': scenario.name,
+        'requests': result.requests,
+        'rps': round(rps, 1),
+        'p50_ms': round(result.percentile(0.50) * 1000, 2),
+        'p99_ms': round(result.percentile(0.99) * 1000, 2),
+        'unexpected': result.unexpected + result.errors,
+        'statuses': {str(k): v for k, v in sorted(result.statuses.items())},
+        'ratio_to_floor': round(rps / floor_rps, 3) if floor_rps else 1.0,
+        'client_cpu_us_per_request': round(
+            1e6 * result.cpu_seconds / max(1, result.requests), 1),
+    }
+    return row
+
+
+def print_table(rows: list[dict]) -> None:
+    header = (f'{"scenario":<36} {"providers":>9} {"req/s":>8} '
+              f'{"p50 ms":>7} {"p99 ms":>7} {"unexp":>5} {"floor":>6}')
+    print(header)
+    print('-' * len(header))
+    for row in rows:
+        print(f'{row["scenario"]:<36} {row["providers"]:>9} '
+              f'{row["rps"]:>8.0f} {row["p50_ms"]:>7.2f} '
+              f'{row["p99_ms"]:>7.2f} {row["unexpected"]:>5} '
+              f'{100 * row["ratio_to_floor"]:>5.1f}%')
+
+
+def count_access_lines(log_file: Path) -> int:
+    if not log_file.exists():
+        return 0
+    with open(log_file, 'rb') as log:
+        return sum(1 for line in log if b'placement_min.access' in line)
+
+
+def run(args, workdir: Path, stack: ExitStack) -> list[dict]:
+    env = {'PLACEMENT_MIN_CONFIG_FILE': str(workdir / 'placement-min.conf')}
+    url = stack.enter_context(scratch_database(args.db_url, workdir))
+    log_file = workdir / 'placement-min.log'
+    Path(env['PLACEMENT_MIN_CONFIG_FILE']).write_text(
+        CONFIG.format(log_file=log_file, url=url.replace('%', '%%')))
+    prepare_database(Path(env['PLACEMENT_MIN_CONFIG_FILE']))
+
+    floor = stack.enter_context(
+        Server('benchmarks.floor:application', workdir / 'floor.out'))
+    service = stack.enter_context(
+        Server('placement_min.wsgi:application', workdir / 'uwsgi.out',
+               env))
+    print('uwsgi command (the floor differs only in --module):')
+    print('  ' + ' '.join(service.command))
+    keepalive = client.probe_keepalive(service.address)
+    reuse = 'yes' if keepalive else 'no (a connection per request)'
+    backend = sa.engine.make_url(url).get_backend_name()
+    print(f'keep-alive: {reuse}; database: {backend}; '
+          f'{args.connections} connections; {args.duration:g} s per '
+          f'scenario')
+
+    started = time.monotonic()
+    providers = seed(service.address, keepalive, 0, args.providers,
+                     args.connections)
+    create_custom_classes(service.address, keepalive)
+    print(f'seeded {args.providers} providers in '
+          f'{time.monotonic() - started:.1f} s')
+
+    floor_row = measure(scenarios.Floor(providers, args.connections),
+                        floor.address, client.probe_keepalive(floor.address),
+                        args)
+    reads = [scenarios.GetAll, scenarios.GetOne]
+    if serves_usages(service.address, keepalive, providers[0]):
+        reads.append(scenarios.GetUsages)
+    else:
+        print('GET usages: not served by this version; scenario left out')
+    plan = [cls(providers, args.connections) for cls in reads] + [
+        scenarios.PutOne(providers, args.connections),
+        scenarios.PutOneStale(providers, args.connections),
+        scenarios.PutAll(providers, args.connections,
+                         scenarios.STANDARD_INVENTORY),
+        scenarios.PutAll(providers, args.connections,
+                         scenarios.THIRTY_CLASSES),
+    ]
+    rows = [dict(floor_row, providers=args.providers)]
+    for scenario in plan:
+        rows.append(dict(measure(scenario, service.address, keepalive, args,
+                                 floor_row['rps']),
+                         providers=args.providers))
+
+    if args.scale_providers > args.providers:
+        more = args.scale_providers - args.providers
+        started = time.monotonic()
+        fresh = seed(service.address, keepalive, args.providers, more,
+                     args.connections)
+        print(f'seeded {more} more providers in '
+              f'{time.monotonic() - started:.1f} s')
+        for cls in reads:
+            rows.append(dict(measure(cls(fresh, args.connections),
+                                     service.address, keepalive, args,
+                                     floor_row['rps']),
+                             providers=args.scale_providers))
+    service.stop()
+    served = sum(row['requests'] for row in rows[1:])
+    print(f'access log lines: {count_access_lines(log_file)} for '
+          f'{served} measured requests plus seeding')
+    return rows
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    now = time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())
+    print(f'placement_min benchmark, {now}, {platform.machine()}, '
+          f'{os.cpu_count()} cores, Python {platform.python_version()}')
+    with tempfile.TemporaryDirectory(prefix='placement-bench-') as tmp:
+        with ExitStack() as stack:
+            rows = run(args, Path(tmp), stack)
+    print()
+    print_table(rows)
+    print()
+    lines = [json.dumps(row, sort_keys=True) for row in rows]
+    print('\n'.join(lines))
+    if args.json:
+        args.json.write_text('\n'.join(lines) + '\n')
+    return 0

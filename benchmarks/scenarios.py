@@ -1,0 +1,184 @@
+"""What each scenario sends and which answers count as expected.
+
+A scenario is built in the driver and forked into one process per
+connection; ``worker(index, conn)`` gives that connection's request
+source. Writers own the providers ``providers[index::connections]``, so
+no two connections write the same provider and every generation a
+writer sends is the one its previous write returned.
+"""
+
+import json
+
+from benchmarks.client import request_bytes
+
+STANDARD_INVENTORY = {
+    'VCPU': {'total': 64, 'allocation_ratio': 16.0},
+    'MEMORY_MB': {'total': 262144, 'reserved': 512, 'max_unit': 131072},
+    'DISK_GB': {'total': 4096, 'reserved': 10, 'step_size': 1},
+}
+CUSTOM_CLASSES = [f'CUSTOM_BENCH_{n:02d}' for n in range(1, 28)]
+THIRTY_CLASSES = dict(STANDARD_INVENTORY, **{
+    name: {'total': 100 + n, 'max_unit': 10}
+    for n, name in enumerate(CUSTOM_CLASSES)})
+
+
+def inventories_path(uuid: str) -> str:
+    return f'/resource_providers/{uuid}/inventories'
+
+
+class Reader:
+    """Cycles through prepared GET requests, from its own offset."""
+
+    def __init__(self, requests: list[bytes], index: int, check):
+        self.requests = requests
+        self.position = index * 7919
+        self.check = check
+
+    def next_request(self) -> bytes:
+        self.position += 1
+        return self.requests[self.position % len(self.requests)]
+
+
+class Scenario:
+    name = ''
+    expected = 200
+    preparation = 0
+
+    def __init__(self, providers: list[str], connections: int):
+        self.providers = providers
+        self.connections = connections
+
+    def owned(self, index: int) -> list[str]:
+        return self.providers[index::self.connections]
+
+    def check(self, status: int, body: bytes) -> bool:
+        return status == self.expected
+
+
+class Floor(Scenario):
+    """The trivial application: 200 and its 200-byte body."""
+
+    name = 'floor (trivial WSGI app)'
+
+    def check(self, status, body):
+        return status == 200 and len(body) == 200
+
+    def worker(self, index, conn):
+        return Reader([request_bytes('GET', '/')], index, self.check)
+
+
+class GetAll(Scenario):
+    name = 'GET all inventories'
+    suffix = ''
+
+    def path(self, uuid: str) -> str:
+        return inventories_path(uuid) + self.suffix
+
+    def check(self, status, body):
+        return status == 200 and b'resource_provider_generation' in body
+
+    def worker(self, index, conn):
+        return Reader([request_bytes('GET', self.path(uuid))
+                       for uuid in self.providers], index, self.check)
+
+
+class GetOne(GetAll):
+    name = 'GET one inventory'
+    suffix = '/VCPU'
+
+
+class GetUsages(GetAll):
+    name = 'GET usages'
+
+    def path(self, uuid):
+        return f'/resource_providers/{uuid}/usages'
+
+
+class PutOneStale(Scenario):
+    """Generation 0 is stale: seeding already moved every provider on."""
+
+    name = 'PUT one inventory, stale (409)'
+    expected = 409
+
+    def check(self, status, body):
+        return status == 409 and b'placement.concurrent_update' in body
+
+    def worker(self, index, conn):
+        body = json.dumps({'resource_provider_generation': 0,
+                           **STANDARD_INVENTORY['VCPU']}).encode()
+        return Reader([request_bytes('PUT', inventories_path(uuid) + '/VCPU',
+                                     body) for uuid in self.providers],
+                      index, self.check)
+
+
+class Writer:
+    """Writes its own providers in turn with the generation it holds."""
+
+    def __init__(self, scenario, providers: list[str], conn):
+        self.scenario = scenario
+        self.providers = providers
+        self.conn = conn
+        self.generations = {uuid: self._read_generation(uuid)
+                            for uuid in providers}
+        self.turn = 0
+        self.current = None
+
+    def _read_generation(self, uuid: str) -> int:
+        status, body = self.conn.request(
+            request_bytes('GET', inventories_path(uuid)))
+        if status != 200:
+            raise RuntimeError(f'GET inventories of {uuid}: {status}')
+        return json.loads(body)['resource_provider_generation']
+
+    def next_request(self) -> bytes:
+        self.turn += 1
+        self.current = self.providers[self.turn % len(self.providers)]
+        if self.generations[self.current] is None:
+            # The last write failed: read the generation again, outside
+            # the measured time, so one failure does not cascade.
+            self.generations[self.current] = self._read_generation(
+                self.current)
+        return self.scenario.request(self.current,
+                                     self.generations[self.current],
+                                     self.turn)
+
+    def check(self, status: int, body: bytes) -> bool:
+        if status != 200:
+            self.generations[self.current] = None
+            return False
+        generation = json.loads(body)['resource_provider_generation']
+        self.generations[self.current] = generation
+        return True
+
+
+class PutOne(Scenario):
+    name = 'PUT one inventory (ok)'
+
+    @property
+    def preparation(self):
+        return len(self.providers) // self.connections + 1
+
+    def request(self, uuid, generation, turn):
+        body = json.dumps({'resource_provider_generation': generation,
+                           'total': 64 + turn % 2, 'allocation_ratio': 16.0})
+        return request_bytes('PUT', inventories_path(uuid) + '/VCPU',
+                             body.encode())
+
+    def worker(self, index, conn):
+        return Writer(self, self.owned(index), conn)
+
+
+class PutAll(PutOne):
+    """PUT all inventories, replacing the whole set each time."""
+
+    def __init__(self, providers, connections, inventories: dict):
+        super().__init__(providers, connections)
+        self.inventories = inventories
+        self.name = f'PUT all inventories, {len(inventories)} classes'
+
+    def request(self, uuid, generation, turn):
+        inventories = dict(self.inventories)
+        inventories['VCPU'] = dict(inventories['VCPU'], total=64 + turn % 2)
+        body = json.dumps({'resource_provider_generation': generation,
+                           'inventories': inventories})
+        return request_bytes('PUT', inventories_path(uuid), body.encode())
