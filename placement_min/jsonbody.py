@@ -65,7 +65,8 @@ def compile_schema(schema: dict) -> jsonschema.Draft4Validator:
 
 
 def _check_content_type(req) -> None:
-    if req.content_type != JSON_TYPE:
+    # Media types are case-insensitive (RFC 9110, section 8.3.1).
+    if req.content_type.lower() != JSON_TYPE:
         raise errors.HTTPError(
             415, 'The request body must be JSON, sent with Content-Type: '
                  'application/json.')
