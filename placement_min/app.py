@@ -18,6 +18,16 @@ def _accepts_json(req) -> bool:
     return bool(req.accept.acceptable_offers(_JSON_OFFERS))
 
 
+def _path(req) -> str:
+    """The decoded path; one that is not UTF-8 names nothing here: 404."""
+    try:
+        return req.path_info
+    except UnicodeDecodeError:
+        raise errors.HTTPError(
+            404, 'The resource could not be found: its path is not '
+                 'UTF-8.') from None
+
+
 class PlacementApp:
 
     def __init__(self, db, max_json_depth: int, router: Router | None = None):
@@ -31,7 +41,7 @@ class PlacementApp:
         req.max_json_depth = self.max_json_depth
         try:
             handler, req.path_items = self.router.match(
-                req.method, req.path_info, req.version)
+                req.method, _path(req), req.version)
             if not _accepts_json(req):
                 raise errors.HTTPError(
                     406, 'Only application/json responses can be served.')

@@ -39,23 +39,27 @@ class FaultBarrier:
 
     def __call__(self, environ, start_response):
         foreign = []
+        started = []
 
         def start(status, headers, exc_info=None):
             code = int(status[:3])
             if code >= 400 and not environ.get('placement.error_rendered'):
                 foreign.append((code, headers))
                 return _discard
+            started.append(status)
             return start_response(status, headers, exc_info)
 
         try:
             body = self.application(environ, start)
         except errors.DatabaseUnavailable:
-            return errors.respond(environ, _restart(start_response), 503,
+            return errors.respond(environ,
+                                  _restart(start_response, started), 503,
                                   errors.GENERIC_503_DETAIL)
         except Exception:
             LOG.exception('Unhandled error serving %s',
                           environ.get('REQUEST_METHOD'))
-            return errors.respond(environ, _restart(start_response), 500,
+            return errors.respond(environ,
+                                  _restart(start_response, started), 500,
                                   errors.GENERIC_500_DETAIL)
         if not foreign:
             return body
@@ -72,9 +76,15 @@ def _discard(_data):
     """write() callable handed out for a response that will be replaced."""
 
 
-def _restart(start_response):
-    """start_response that passes exc_info, as WSGI requires when a
-    response may already have been started before the failure."""
+def _restart(start_response, started: list):
+    """start_response for the error response after a failure.
+
+    exc_info goes along only when a response was already started, as
+    WSGI requires; otherwise webob (under oslo.middleware's layers)
+    re-raises it, and the exception would escape every layer above.
+    """
+    if not started:
+        return start_response
 
     def start(status, headers, exc_info=None):
         return start_response(status, headers, sys.exc_info())

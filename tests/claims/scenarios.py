@@ -1,0 +1,128 @@
+"""Requests the claim tests share: one of every kind of response.
+
+Several claims are about every response the service gives (security
+headers, content type, no cookies, no internals in errors), so the
+tests provoke each status the contract lists, from each layer that can
+answer, and check them all alike.
+"""
+
+import re
+
+from placement_min import errors
+from placement_min.storage import resource_provider as rp_storage
+
+UUID_TEXT = re.compile(r'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-'
+                       r'[0-9a-f]{12}', re.IGNORECASE)
+
+SECURITY_HEADERS = {
+    'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'; "
+                               "base-uri 'none'; form-action 'none'",
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'no-referrer',
+    'Cross-Origin-Resource-Policy': 'same-origin',
+}
+
+# What an error detail must never show (contract, section 3).
+INTERNALS = ('Traceback', 'File "', '.py', 'sqlalchemy', 'sqlite',
+             'SELECT ', 'INSERT ', 'UPDATE ', 'Exception', 'Error:',
+             'RuntimeError', 'KeyError', 'placement_min.')
+
+SECRET = 'internal-secret-3f9a'
+
+
+def raw(client, method, path, body: bytes, content_type='application/json',
+        token='admin', version='latest', headers=None):
+    """A request with exactly ``body`` and ``content_type``."""
+    all_headers = {'X-Auth-Token': token,
+                   'OpenStack-API-Version': f'placement {version}',
+                   **(headers or {})}
+    return client.app.request(path, method=method, body=body,
+                              headers=all_headers,
+                              content_type=content_type, expect_errors=True)
+
+
+def _fail_listing(monkeypatch, exc):
+    def fail(*_args, **_kwargs):
+        raise exc
+    monkeypatch.setattr(rp_storage, 'list_providers', fail)
+
+
+def _created(client, _monkeypatch):
+    return client.request('PUT', '/resource_classes/CUSTOM_NEW')
+
+
+def _no_content(client, _monkeypatch):
+    client.request('PUT', '/resource_classes/CUSTOM_NEW', status=201)
+    return client.request('PUT', '/resource_classes/CUSTOM_NEW')
+
+
+def _server_error(client, monkeypatch):
+    _fail_listing(monkeypatch, RuntimeError(
+        f'{SECRET} at /etc/placement-min/placement-min.conf'))
+    return client.request('GET', '/resource_providers')
+
+
+def _unavailable(client, monkeypatch):
+    _fail_listing(monkeypatch, errors.DatabaseUnavailable(SECRET))
+    return client.request('GET', '/resource_providers')
+
+
+# name -> (expected status, how to provoke it)
+RESPONSES = {
+    'version-document': (200, lambda c, m: c.request(
+        'GET', '/', version=None, token=None)),
+    'list': (200, lambda c, m: c.request('GET', '/resource_providers')),
+    'list-1.0': (200, lambda c, m: c.request('GET', '/resource_providers',
+                                             version='1.0')),
+    'created': (201, _created),
+    'no-content': (204, _no_content),
+    'bad-body': (400, lambda c, m: c.request(
+        'POST', '/resource_providers', {'name': 'x', 'bogus': 1})),
+    'bad-microversion': (400, lambda c, m: c.request(
+        'GET', '/resource_providers', version='1.a')),
+    'no-token': (401, lambda c, m: c.request(
+        'GET', '/resource_providers', token=None)),
+    'forbidden': (403, lambda c, m: c.request(
+        'GET', '/resource_providers', token='alice')),
+    'unknown-path': (404, lambda c, m: c.request('GET', '/traits')),
+    'unknown-provider': (404, lambda c, m: c.request(
+        'GET', '/resource_providers/not-a-uuid')),
+    'method-not-allowed': (405, lambda c, m: c.request(
+        'PATCH', '/resource_providers')),
+    'unsupported-microversion': (406, lambda c, m: c.request(
+        'GET', '/resource_providers', version='2.0')),
+    'not-acceptable': (406, lambda c, m: c.request(
+        'GET', '/resource_providers', headers={'Accept': 'text/html'})),
+    'too-large': (413, lambda c, m: raw(
+        c, 'POST', '/resource_providers', b'{"name": "' + b'x' * 200000
+        + b'"}')),
+    'not-json': (415, lambda c, m: raw(
+        c, 'POST', '/resource_providers', b'name=x',
+        content_type='application/x-www-form-urlencoded')),
+    'server-error': (500, _server_error),
+    'database-unavailable': (503, _unavailable),
+}
+
+
+def provoke(name, client, monkeypatch):
+    """The response of kind ``name``, its status checked."""
+    status, make = RESPONSES[name]
+    response = make(client, monkeypatch)
+    assert response.status_int == status, (name, response.status,
+                                           response.body)
+    return response
+
+
+def error_of(response) -> dict:
+    """The one error of a JSON error document, its request id checked."""
+    assert response.content_type == 'application/json'
+    (error,) = response.json['errors']
+    assert error['status'] == response.status_int
+    assert error['request_id'] == response.headers['x-openstack-request-id']
+    return error
+
+
+def assert_no_internals(text: str) -> None:
+    for marker in (*INTERNALS, SECRET):
+        assert marker not in text, (marker, text)

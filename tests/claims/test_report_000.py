@@ -1,0 +1,263 @@
+"""Claims of seeds/000_d957e9ab57938184.txt, checked against the service."""
+
+import os
+import pickle
+import uuid
+
+import pytest
+
+from tests.claims import scenarios
+
+INVENTORY = {'VCPU': {'total': 8}}
+
+
+# R000-1 -------------------------------------------------------------------
+
+@pytest.mark.parametrize('kind', sorted(scenarios.RESPONSES))
+def test_r000_1_csp_on_every_response(client, monkeypatch, kind):
+    """Errors from every layer carry the same headers as successes."""
+    response = scenarios.provoke(kind, client, monkeypatch)
+    for name, value in scenarios.SECURITY_HEADERS.items():
+        assert response.headers.get(name) == value, (kind, name)
+
+
+# R000-2 -------------------------------------------------------------------
+
+def _provider_names(client):
+    return [rp['name'] for rp in client.request(
+        'GET', '/resource_providers', status=200).json['resource_providers']]
+
+
+@pytest.mark.parametrize('body', [
+    b'[]', b'"compute"', b'42', b'null', b'true',
+    b'{"name": "a", "name": "b"}',
+    b'{"name": NaN}', b'{"name": "a", "uuid": Infinity}',
+    b'{"name": "a", "uuid": 1e400}',
+    b'{"name": "a", "x": ' + b'{"y": ' * 40 + b'1' + b'}' * 41,
+    b'{"name": "a", "x": ' + b'[' * 50000 + b']' * 50000 + b'}',
+    b'{"name": "a", "uuid": ' + b'9' * 10000 + b'}',
+    '{"name": "caf\u00e9"}'.encode('latin-1'),
+], ids=['array', 'string', 'number', 'null', 'bool', 'duplicate-key',
+        'nan', 'infinity', 'overflow', 'deep', 'very-deep', 'long-int',
+        'latin-1'])
+def test_r000_2_body_parsing_refuses_non_objects_and_tricks(client, body):
+    """The strict reader refuses, with a 400, what json.loads accepts."""
+    response = scenarios.raw(client, 'POST', '/resource_providers', body)
+    assert response.status_int == 400, response.body
+    scenarios.assert_no_internals(scenarios.error_of(response)['detail'])
+    assert _provider_names(client) == []
+
+
+class _Trap:
+    """Creates a file when unpickled: proof that a loader ran code."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.mknod, (self.marker,))
+
+
+def test_r000_2_unsafe_loader_payloads_are_inert(client, tmp_path):
+    """Bodies an unsafe deserialiser would execute are refused or kept as
+    plain strings; no code runs and no object is constructed."""
+    marker = str(tmp_path / 'constructed')
+    payloads = [
+        ('application/json', pickle.dumps(_Trap(marker))),
+        ('application/json',
+         f'!!python/object/apply:os.mknod ["{marker}"]'.encode()),
+        ('application/x-yaml',
+         f'!!python/object/apply:os.mknod ["{marker}"]'.encode()),
+        ('application/python-pickle', pickle.dumps(_Trap(marker))),
+        ('application/json',
+         b'{"name": "a", "py/object": "os.mknod", "__class__": "x"}'),
+    ]
+    for content_type, body in payloads:
+        response = scenarios.raw(client, 'POST', '/resource_providers',
+                                 body, content_type=content_type)
+        assert response.status_int in (400, 415), response.body
+    tag = f'!!python/object/apply:os.mknod ["{marker}"]'
+    rp = client.create_provider(tag)
+    assert client.request('GET', f'/resource_providers/{rp["uuid"]}',
+                          status=200).json['name'] == tag
+    assert not os.path.exists(marker)
+    assert _provider_names(client) == [tag]
+
+
+# R000-3 -------------------------------------------------------------------
+
+@pytest.mark.parametrize('path', [
+    '/resource_providers/{bad}',
+    '/resource_providers/{bad}/inventories',
+    '/resource_providers/{bad}/inventories/VCPU',
+])
+@pytest.mark.parametrize('bad', ['not-a-uuid', "1'%20OR%20'1'='1",
+                                 '%C0%AE%C0%AE', 'x' * 5000])
+def test_r000_3_path_items_are_validated(client, path, bad):
+    """A path item that cannot name a provider is a 404, never a 500;
+    the detail quotes at most a bounded part of it."""
+    response = client.request('GET', path.format(bad=bad), status=404)
+    detail = scenarios.error_of(response)['detail']
+    scenarios.assert_no_internals(detail)
+    assert len(detail) < 400
+
+
+@pytest.mark.parametrize('query, field', [
+    ('bogus=1', 'bogus'),
+    ('name=a&name=b', 'name'),
+    ('uuid=not-a-uuid', 'uuid'),
+    ('name=' + 'x' * 201, 'name'),
+    ('in_tree=%27%3B', 'in_tree'),
+])
+def test_r000_3_query_parameters_are_validated(client, query, field):
+    client.create_provider('rp', INVENTORY)
+    response = client.request('GET', f'/resource_providers?{query}',
+                              status=400)
+    assert repr(field) in scenarios.error_of(response)['detail']
+
+
+def test_r000_3_malformed_query_string_is_400(client):
+    for query in ('name=%FF', 'name', '&&&', 'a=1&' * 30):
+        client.request('GET', f'/resource_providers?{query}', status=400)
+
+
+# R000-4 -------------------------------------------------------------------
+
+@pytest.mark.parametrize('value', [
+    'placement 1.a', 'placement 1', 'placement 01.5', 'placement 1.05',
+    'placement 1.5.1', 'placement -1.0', 'placement 1,5', 'placement x',
+    'placement 1.%(x)s', 'placement 99999.0',
+])
+def test_r000_4_malformed_microversion_is_400(client, value):
+    response = client.request('GET', '/resource_providers', version=None,
+                              headers={'OpenStack-API-Version': value},
+                              status=400)
+    scenarios.error_of(response)
+    assert response.headers['OpenStack-API-Version'] == 'placement 1.0'
+
+
+@pytest.mark.parametrize('version', ['0.9', '1.40', '2.0', '1.9999'])
+def test_r000_4_unsupported_microversion_is_406(client, version):
+    response = client.request('GET', '/resource_providers', version=version,
+                              status=406)
+    error = scenarios.error_of(response)
+    assert (error['min_version'], error['max_version']) == ('1.0', '1.39')
+
+
+def test_r000_4_accepted_microversion_is_the_one_used(client):
+    for asked, used in (('1.0', '1.0'), ('1.39', '1.39'),
+                        ('latest', '1.39')):
+        response = client.request('GET', '/resource_providers',
+                                  version=asked, status=200)
+        assert response.headers['OpenStack-API-Version'] == (
+            f'placement {used}')
+
+
+# R000-5 -------------------------------------------------------------------
+
+def test_r000_5_not_found_is_404_naming_the_object(client):
+    missing = str(uuid.uuid4())
+    for method, path in (
+            ('GET', f'/resource_providers/{missing}'),
+            ('DELETE', f'/resource_providers/{missing}'),
+            ('GET', f'/resource_providers/{missing}/inventories'),
+            ('GET', f'/resource_providers/{missing}/inventories/VCPU')):
+        detail = scenarios.error_of(client.request(
+            method, path, status=404))['detail']
+        assert missing in detail, (method, path, detail)
+    rp = client.create_provider('rp', INVENTORY)
+    detail = scenarios.error_of(client.request(
+        'GET', f'/resource_providers/{rp["uuid"]}/inventories/DISK_GB',
+        status=404))['detail']
+    assert 'DISK_GB' in detail and rp['uuid'] in detail
+    detail = scenarios.error_of(client.request(
+        'GET', '/resource_classes/CUSTOM_NOPE', status=404))['detail']
+    assert 'CUSTOM_NOPE' in detail
+
+
+# R000-6 -------------------------------------------------------------------
+
+@pytest.mark.parametrize('fields, names', [
+    ({'total': 4, 'reserved': 5}, ('reserved', 'total')),
+    ({'total': 4, 'min_unit': 3, 'max_unit': 2}, ('min_unit', 'max_unit')),
+    ({'total': 0}, ('total',)),
+    ({'total': 4, 'allocation_ratio': 0}, ('allocation_ratio',)),
+    ({'total': 4, 'step_size': 'two'}, ('step_size',)),
+])
+def test_r000_6_invalid_inventory_is_400_naming_what_is_wrong(client, fields,
+                                                              names):
+    rp = client.create_provider('rp', INVENTORY)
+    path = f'/resource_providers/{rp["uuid"]}/inventories'
+    before = client.request('GET', path, status=200).json
+    response = client.request(
+        'PUT', path, {'resource_provider_generation': rp['generation'],
+                      'inventories': {'VCPU': fields}}, status=400)
+    detail = scenarios.error_of(response)['detail']
+    assert 'VCPU' in detail
+    for name in names:
+        assert name in detail, detail
+    if 'Invalid input for field' not in detail:
+        assert rp['uuid'] in detail
+    assert client.request('GET', path, status=200).json == before
+
+
+def test_r000_6_unknown_class_in_inventory_is_400_naming_it(client):
+    rp = client.create_provider('rp')
+    response = client.request(
+        'PUT', f'/resource_providers/{rp["uuid"]}/inventories',
+        {'resource_provider_generation': 0,
+         'inventories': {'CUSTOM_UNKNOWN': {'total': 1}}}, status=400)
+    assert 'CUSTOM_UNKNOWN' in scenarios.error_of(response)['detail']
+
+
+# R000-7, R000-8 -----------------------------------------------------------
+
+FORMAT_TRAPS = ['%(uuid)s', '{0}', '%s%s%n', '{uuid}', '{kind.__class__}',
+                '%(name)s {name!r}']
+
+
+@pytest.mark.parametrize('trap', FORMAT_TRAPS)
+def test_r000_7_user_input_in_errors_is_never_a_format(client, trap):
+    """Details quote the input as given: never interpreted, never failing
+    with a 500 on a stray format specifier."""
+    client.create_provider(trap)
+    response = client.request('POST', '/resource_providers', {'name': trap},
+                              status=409)
+    assert trap in scenarios.error_of(response)['detail']
+    response = client.request(
+        'GET', '/resource_providers/' + trap.replace('%', '%25'), status=404)
+    assert trap in scenarios.error_of(response)['detail']
+    response = client.request(
+        'GET', '/resource_providers?name=' + trap.replace('%', '%25'),
+        status=200)
+    assert [rp['name'] for rp in response.json['resource_providers']] == [
+        trap]
+
+
+def test_r000_7_format_traps_in_paths_are_logged_literally(client, caplog):
+    caplog.set_level('INFO')
+    path = '/resource_providers/%25(uuid)s%7B0%7D%0Aforged'
+    client.request('GET', path, status=404)
+    lines = [r.getMessage() for r in caplog.records
+             if r.name == 'placement_min.access']
+    assert len(lines) == 1
+    assert '%(uuid)s{0}\\nforged' in lines[0]
+    assert '\n' not in lines[0]
+
+
+@pytest.mark.parametrize('language', ['de', 'fr-CA;q=0.8, *;q=0.1',
+                                      '%(detail)s', '../../../etc/passwd',
+                                      'x' * 1000])
+def test_r000_8_messages_are_not_chosen_by_the_request(client, language):
+    """Error texts are constants of the code: no header or value selects
+    or alters a message template."""
+    trap = '%(detail)s {detail}'
+    client.create_provider(trap)
+    plain = client.request('POST', '/resource_providers', {'name': trap},
+                           status=409)
+    localised = client.request('POST', '/resource_providers',
+                               {'name': trap}, status=409,
+                               headers={'Accept-Language': language})
+    detail = scenarios.error_of(localised)['detail']
+    assert detail == scenarios.error_of(plain)['detail']
+    assert trap in detail
