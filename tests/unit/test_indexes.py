@@ -1,0 +1,142 @@
+"""Every lookup column is indexed, and the hot statements use the indexes.
+
+A request's cost must not grow with the number of providers: each
+statement finds its rows through an index, never by scanning a table
+that grows with the deployment. The schema check runs on the migrated
+database of the test run (SQLite or a server); the query-plan check
+always runs on SQLite, whose EXPLAIN QUERY PLAN is easy to read.
+"""
+
+import re
+import uuid as uuidlib
+
+import pytest
+import sqlalchemy as sa
+import webtest
+from sqlalchemy import event
+
+from placement_min import conf as placement_conf
+from placement_min import deploy
+from placement_min.storage import database
+from placement_min.storage import migration
+from tests.conftest import Client
+
+# (table, leading columns, unique?): each must lead some index or
+# unique constraint.
+LOOKUPS = [
+    ('resource_providers', ('uuid',), True),
+    ('resource_providers', ('name',), True),
+    ('resource_providers', ('root_provider_id',), False),
+    ('resource_providers', ('parent_provider_id',), False),
+    ('resource_classes', ('name',), True),
+    ('inventories', ('resource_provider_id', 'resource_class_id'), True),
+    ('inventories', ('resource_class_id',), False),
+    ('allocations', ('resource_provider_id', 'resource_class_id'), False),
+    ('allocations', ('consumer_id',), False),
+    ('allocations', ('resource_class_id',), False),
+    ('consumers', ('uuid',), True),
+    ('consumers', ('project_id', 'user_id'), False),
+]
+
+# Tables that grow with the deployment; resource_classes stays small.
+BIG_TABLES = ('resource_providers', 'inventories', 'allocations',
+              'consumers')
+
+
+def _indexed(inspector, table: str) -> list[tuple[tuple, bool]]:
+    found = [(tuple(ix['column_names']), bool(ix['unique']))
+             for ix in inspector.get_indexes(table)]
+    found += [(tuple(uc['column_names']), True)
+              for uc in inspector.get_unique_constraints(table)]
+    found.append((tuple(inspector.get_pk_constraint(table)[
+        'constrained_columns']), True))
+    return found
+
+
+@pytest.mark.parametrize('table,columns,unique', LOOKUPS)
+def test_lookup_columns_are_indexed(db, table, columns, unique):
+    inspector = sa.inspect(db.engine)
+    leading = [(cols, uniq) for cols, uniq in _indexed(inspector, table)
+               if cols[:len(columns)] == columns]
+    assert leading, f'{table}{columns} leads no index'
+    if unique:
+        assert any(cols == columns and uniq for cols, uniq in leading), (
+            f'{table}{columns} is not unique')
+
+
+@pytest.fixture
+def sqlite_client(tmp_path):
+    """The application on a SQLite database of its own, whatever
+    database the rest of the run uses."""
+    conf = placement_conf.build_conf(args=[])
+    conf.set_override('connection',
+                      f'sqlite:///{tmp_path}/plans.sqlite',
+                      'placement_database')
+    conf.set_override('state_path', str(tmp_path))
+    db = database.Database.from_conf(conf)
+    migration.sync(db.engine)
+    yield Client(webtest.TestApp(deploy.loadapp(conf, db))), db
+    db.engine.dispose()
+
+
+def _hot_requests(client: Client) -> None:
+    """The requests a scheduler and compute hosts send all day."""
+    for number in range(3):
+        client.create_provider(f'other-{number}', {'VCPU': {'total': 4}})
+    rp = client.create_provider('hot', {'VCPU': {'total': 8},
+                                        'MEMORY_MB': {'total': 1024}})
+    uuid = rp['uuid']
+    base = f'/resource_providers/{uuid}'
+    consumer = str(uuidlib.uuid4())
+    client.request('PUT', f'/allocations/{consumer}', {
+        'allocations': {uuid: {'resources': {'VCPU': 1}}},
+        'project_id': 'p', 'user_id': 'u', 'consumer_generation': None,
+        'consumer_type': 'INSTANCE'}, status=204)
+    generation = client.request('GET', base, status=200).json['generation']
+    for path in (base, f'{base}/inventories', f'{base}/inventories/VCPU',
+                 f'{base}/usages', f'{base}/allocations',
+                 f'/allocations/{consumer}', '/usages?project_id=p',
+                 '/resource_providers?name=hot',
+                 f'/resource_providers?in_tree={uuid}'):
+        client.request('GET', path, status=200)
+    generation = client.request(
+        'PUT', f'{base}/inventories/VCPU',
+        {'resource_provider_generation': generation, 'total': 16},
+        status=200).json['resource_provider_generation']
+    client.request('PUT', f'{base}/inventories', {
+        'resource_provider_generation': generation,
+        'inventories': {'VCPU': {'total': 16}, 'DISK_GB': {'total': 10},
+                        'MEMORY_MB': {'total': 1024}}}, status=200)
+    client.request('DELETE', f'/allocations/{consumer}', status=204)
+
+
+_SCAN = re.compile(r'\bSCAN (\w+)')
+
+
+def test_hot_statements_scan_no_big_table(sqlite_client):
+    client, db = sqlite_client
+    recorded = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith(('SELECT', 'UPDATE',
+                                                  'DELETE', 'WITH')):
+            recorded.append((statement, parameters, executemany))
+
+    event.listen(db.engine, 'before_cursor_execute', record)
+    try:
+        _hot_requests(client)
+    finally:
+        event.remove(db.engine, 'before_cursor_execute', record)
+    assert len(recorded) > 20
+    scans = []
+    with db.engine.connect() as conn:
+        for statement, parameters, executemany in recorded:
+            if executemany:
+                parameters = parameters[0]
+            plan = conn.exec_driver_sql(
+                'EXPLAIN QUERY PLAN ' + statement, parameters).all()
+            for row in plan:
+                match = _SCAN.search(row[-1])
+                if match and match[1] in BIG_TABLES:
+                    scans.append(f'{row[-1]} in: {statement}')
+    assert not scans, '\n'.join(scans)

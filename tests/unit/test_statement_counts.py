@@ -1,0 +1,131 @@
+"""SQL statements per request, counted at the cursor.
+
+Each hot request is sent once to warm up, then once more while every
+statement the engine sends to a cursor is recorded. The pinned numbers
+are the design: a read is one statement (class names come from a join,
+not from lookups per class), and a write is the transaction's BEGIN
+IMMEDIATE (SQLite only), one read of everything it checks, the
+generation compare-and-set, and the change itself. COMMIT is not
+counted: the driver sends it through the connection, not a cursor.
+"""
+
+import pytest
+from sqlalchemy import event
+
+STANDARD = {
+    'VCPU': {'total': 8},
+    'MEMORY_MB': {'total': 4096, 'reserved': 512},
+    'DISK_GB': {'total': 100},
+}
+CUSTOM = [f'CUSTOM_COUNT_{n:02d}' for n in range(27)]
+
+
+@pytest.fixture
+def statements(db):
+    """The statements sent while the list is being recorded."""
+    recorded = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        recorded.append(statement)
+
+    event.listen(db.engine, 'before_cursor_execute', record)
+    yield recorded
+    event.remove(db.engine, 'before_cursor_execute', record)
+
+
+@pytest.fixture
+def begin(db) -> int:
+    """Statements a write transaction adds at its start: BEGIN IMMEDIATE
+    on SQLite, none where the driver begins the transaction itself."""
+    return 1 if db.engine.dialect.name == 'sqlite' else 0
+
+
+@pytest.fixture
+def provider(client):
+    for name in CUSTOM:
+        client.request('PUT', f'/resource_classes/{name}', status=201)
+    return client.create_provider('counted', STANDARD)
+
+
+class Counter:
+    """Sends a request twice; counts the statements of the second."""
+
+    def __init__(self, client, statements, provider):
+        self.client = client
+        self.statements = statements
+        self.uuid = provider['uuid']
+        self.generation = provider['generation']
+
+    def count(self, method: str, path: str, body=None, status=200,
+              make_body=None) -> int:
+        path = path.format(uuid=self.uuid)
+        for attempt in range(2):
+            if make_body is not None:
+                body = make_body(self.generation)
+            if attempt:
+                self.statements.clear()
+            response = self.client.request(method, path, body,
+                                           status=status)
+            if status == 200 and 'resource_provider_generation' in (
+                    response.json):
+                self.generation = response.json[
+                    'resource_provider_generation']
+        return len(self.statements)
+
+
+@pytest.fixture
+def counter(client, statements, provider):
+    return Counter(client, statements, provider)
+
+
+def test_get_all_inventories_is_one_statement(counter):
+    assert counter.count('GET', '/resource_providers/{uuid}/inventories') == 1
+
+
+def test_get_one_inventory_is_one_statement(counter):
+    assert counter.count(
+        'GET', '/resource_providers/{uuid}/inventories/VCPU') == 1
+
+
+def test_get_provider_is_one_statement(counter):
+    assert counter.count('GET', '/resource_providers/{uuid}') == 1
+
+
+def test_get_usages_is_one_statement(counter):
+    assert counter.count('GET', '/resource_providers/{uuid}/usages') == 1
+
+
+def test_put_one_inventory(counter, begin):
+    """BEGIN, the read, the compare-and-set, the inventory update."""
+    count = counter.count(
+        'PUT', '/resource_providers/{uuid}/inventories/VCPU',
+        make_body=lambda g: {'resource_provider_generation': g,
+                             'total': 16})
+    assert count == begin + 3
+    assert count <= 4
+
+
+def test_put_one_inventory_stale_generation(counter, begin):
+    """A stale generation is refused after the one read."""
+    count = counter.count(
+        'PUT', '/resource_providers/{uuid}/inventories/VCPU',
+        {'resource_provider_generation': 0, 'total': 16}, status=409)
+    assert count == begin + 1
+
+
+def _replace_all(inventories):
+    def make_body(generation):
+        return {'resource_provider_generation': generation,
+                'inventories': inventories}
+    return make_body
+
+
+@pytest.mark.parametrize('classes', [3, 30])
+def test_put_all_inventories(counter, begin, classes):
+    """The same number whatever the number of classes: rows are read
+    and written in one statement each, never one per class."""
+    inventories = dict(STANDARD, **{name: {'total': 10}
+                                    for name in CUSTOM[:classes - 3]})
+    count = counter.count('PUT', '/resource_providers/{uuid}/inventories',
+                          make_body=_replace_all(inventories))
+    assert count == begin + 6
