@@ -47,12 +47,20 @@ def status_line(status: int) -> str:
     return f'{status} {TITLES.get(status, "Error")}'
 
 
+# Outside strings JSON has none of these characters, so escaping them
+# everywhere leaves the document's meaning unchanged.
+_MARKUP_ESCAPES = str.maketrans({'<': '\\u003c', '>': '\\u003e',
+                                 '&': '\\u0026'})
+
+
 def error_body(status: int, detail: str, request_id: str | None,
                code: str | None, extra: dict | None = None) -> bytes:
     """The JSON error document; ``code`` is None below microversion 1.23.
 
-    json.dumps escapes whatever user input ``detail`` quotes, so nothing
-    from the request is echoed back raw.
+    json.dumps escapes quotes and control characters in whatever user
+    input ``detail`` quotes, and ``<``, ``>`` and ``&`` become \\u
+    escapes too, so no markup from the request is echoed back raw, even
+    to a client that renders the error as HTML.
     """
     error = {'status': status, 'title': TITLES.get(status, 'Error'),
              'detail': detail, 'request_id': request_id}
@@ -60,7 +68,8 @@ def error_body(status: int, detail: str, request_id: str | None,
         error['code'] = code
     if extra:
         error.update(extra)
-    return json.dumps({'errors': [error]}).encode('utf-8')
+    return json.dumps({'errors': [error]}).translate(
+        _MARKUP_ESCAPES).encode('utf-8')
 
 
 def shorten(value, limit: int = 200):
