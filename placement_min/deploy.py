@@ -10,6 +10,7 @@ from oslo_middleware import request_id
 from oslo_middleware import sizelimit
 
 from placement_min import conf as placement_conf
+from placement_min import openapi
 from placement_min.app import PlacementApp
 from placement_min.context import create_enforcer
 from placement_min.middleware.access_log import AccessLog
@@ -42,9 +43,12 @@ def build_pipeline(conf, db: Database):
         app = keystone_auth_token(app, conf)
     else:
         app = NoAuth2(app)
-    # The version document and the health check need no token.
+    # The version document, the health check and the API description
+    # need no token.
     public = {'/': placement,
-              '/healthcheck': healthcheck.Healthcheck(None, conf)}
+              '/healthcheck': healthcheck.Healthcheck(None, conf),
+              openapi.DOCUMENT_PATH: openapi.DocumentApp(
+                  conf.api.serve_openapi)}
     app = PublicPaths(app, public)
     # Size limit before anything can read a body.
     app = sizelimit.RequestBodySizeLimiter(app, conf)

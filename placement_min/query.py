@@ -1,7 +1,8 @@
 """Query strings: each handler declares the parameters it accepts.
 
 A parameter that is not declared, appears twice, is not UTF-8, or fails
-its check is a 400 naming it.
+its check is a 400 naming it. Each check carries, as ``schema``, the JSON
+schema of the values it accepts, for the API description.
 """
 
 import re
@@ -21,11 +22,16 @@ def uuid_value(value: str) -> str:
     return value.lower()
 
 
+uuid_value.schema = {'type': 'string', 'format': 'uuid'}
+
+
 def text_value(max_length: int) -> Callable[[str], str]:
     def check(value: str) -> str:
         if not 1 <= len(value) <= max_length:
             raise ValueError(f'must be 1 to {max_length} characters')
         return value
+    check.schema = {'type': 'string', 'minLength': 1,
+                    'maxLength': max_length}
     return check
 
 

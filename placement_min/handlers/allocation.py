@@ -7,10 +7,12 @@ exist, and GET and DELETE answer the same so that a typo is reported.
 
 from placement_min import errors
 from placement_min import responses
+from placement_min.handlers import operation
 from placement_min.handlers import path_items
 from placement_min.policies import allocation as policies
 from placement_min.query import UUID_RE
 from placement_min.schemas import allocation as schemas
+from placement_min.schemas import response_bodies
 from placement_min.storage import allocation as storage
 
 _OWNER_SINCE = (1, 12)
@@ -51,6 +53,10 @@ def _allocations_by_provider(req, data: dict) -> dict[str, dict[str, int]]:
     return allocations
 
 
+@operation.declare(
+    'Show the allocations of a consumer ({} when it has none).',
+    {200: response_bodies.CONSUMER_ALLOCATIONS}, query={(1, 0): {}},
+    errors=(400,))
 def show_allocations(req):
     req.context.can(policies.LIST)
     req.query_params({})
@@ -69,6 +75,9 @@ def show_allocations(req):
                                    last_modified=consumer['updated_at'])
 
 
+@operation.declare(
+    'Replace all allocations of a consumer, all or nothing.', {204: None},
+    bodies=dict(schemas.PUT_BY_VERSION), errors=(400, 409))
 def replace_allocations(req):
     req.context.can(policies.UPDATE)
     consumer_uuid = _consumer_uuid(req)
@@ -85,12 +94,17 @@ def replace_allocations(req):
     return responses.empty_response()
 
 
+@operation.declare('Delete all allocations of a consumer.', {204: None},
+                   errors=(400, 404, 409))
 def delete_allocations(req):
     req.context.can(policies.DELETE)
     storage.delete_for_consumer(req.db, _consumer_uuid(req))
     return responses.empty_response()
 
 
+@operation.declare('List the allocations against a resource provider.',
+                   {200: response_bodies.PROVIDER_ALLOCATIONS},
+                   query={(1, 0): {}}, errors=(404,))
 def list_for_provider(req):
     req.context.can(policies.PROVIDER_LIST)
     req.query_params({})

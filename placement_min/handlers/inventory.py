@@ -2,9 +2,11 @@
 
 from placement_min import errors
 from placement_min import responses
+from placement_min.handlers import operation
 from placement_min.handlers import path_items
 from placement_min.policies import inventory as policies
 from placement_min.schemas import inventory as schemas
+from placement_min.schemas import response_bodies
 from placement_min.storage import inventory as storage
 
 _RESERVED_EQUALS_TOTAL_SINCE = (1, 26)
@@ -55,6 +57,8 @@ def _all_body(generation: int, inventories: dict) -> dict:
             'inventories': inventories}
 
 
+@operation.declare('List the inventories of a resource provider.',
+                   {200: response_bodies.INVENTORIES}, errors=(404,))
 def list_inventories(req):
     req.context.can(policies.LIST)
     generation, inventories, newest = storage.list_for_provider(
@@ -63,6 +67,10 @@ def list_inventories(req):
                                    last_modified=newest)
 
 
+@operation.declare(
+    'Add the inventory of one resource class to a resource provider.',
+    {201: response_bodies.INVENTORY}, bodies={(1, 0): schemas.create},
+    errors=(400, 404, 409))
 def create_inventory(req):
     req.context.can(policies.CREATE)
     uuid = path_items.provider_uuid(req)
@@ -76,6 +84,10 @@ def create_inventory(req):
                  f'/resource_providers/{uuid}/inventories/{rc}'})
 
 
+@operation.declare(
+    'Replace all inventories of a resource provider at once.',
+    {200: response_bodies.INVENTORIES},
+    bodies={(1, 0): schemas.replace_all}, errors=(400, 404, 409))
 def replace_inventories(req):
     req.context.can(policies.UPDATE)
     uuid = path_items.provider_uuid(req)
@@ -87,6 +99,8 @@ def replace_inventories(req):
     return responses.json_response(req, _all_body(generation, inventories))
 
 
+@operation.declare('Delete all inventories of a resource provider.',
+                   {204: None}, errors=(404, 409))
 def delete_inventories(req):
     """DELETE all inventories (1.5+)."""
     req.context.can(policies.DELETE)
@@ -94,6 +108,9 @@ def delete_inventories(req):
     return responses.empty_response()
 
 
+@operation.declare(
+    'Show the inventory of one resource class on a resource provider.',
+    {200: response_bodies.INVENTORY}, errors=(404,))
 def show_inventory(req):
     req.context.can(policies.SHOW)
     uuid = path_items.provider_uuid(req)
@@ -103,6 +120,10 @@ def show_inventory(req):
                                    last_modified=updated_at)
 
 
+@operation.declare(
+    'Update the inventory of one resource class on a resource provider.',
+    {200: response_bodies.INVENTORY},
+    bodies={(1, 0): schemas.update_one}, errors=(400, 404, 409))
 def update_inventory(req):
     req.context.can(policies.UPDATE)
     uuid = path_items.provider_uuid(req)
@@ -114,6 +135,9 @@ def update_inventory(req):
     return responses.json_response(req, _one_body(generation, fields))
 
 
+@operation.declare(
+    'Delete the inventory of one resource class from a resource provider.',
+    {204: None}, errors=(404, 409))
 def delete_inventory(req):
     req.context.can(policies.DELETE)
     uuid = path_items.provider_uuid(req)

@@ -2,9 +2,11 @@
 
 from placement_min import errors
 from placement_min import responses
+from placement_min.handlers import operation
 from placement_min.handlers import path_items
 from placement_min.policies import resource_class as policies
 from placement_min.schemas import resource_class as schemas
+from placement_min.schemas import response_bodies
 from placement_min.storage import resource_class as storage
 
 
@@ -20,6 +22,9 @@ def _name(req) -> str:
     return name
 
 
+@operation.declare('List resource classes, standard and custom.',
+                   {200: response_bodies.RESOURCE_CLASSES},
+                   query={(1, 2): {}})
 def list_classes(req):
     req.context.can(policies.LIST)
     req.query_params({})
@@ -30,6 +35,8 @@ def list_classes(req):
                                          for rc in classes)))
 
 
+@operation.declare('Create a custom resource class.', {201: None},
+                   bodies={(1, 2): schemas.create}, errors=(400, 409))
 def create_class(req):
     req.context.can(policies.CREATE)
     name = req.json_body(schemas.create)['name']
@@ -38,6 +45,8 @@ def create_class(req):
         201, headers={'Location': f'/resource_classes/{name}'})
 
 
+@operation.declare('Show a resource class.',
+                   {200: response_bodies.RESOURCE_CLASS}, errors=(404,))
 def show_class(req):
     req.context.can(policies.SHOW)
     rc = storage.get(req.db, _name(req))
@@ -45,6 +54,9 @@ def show_class(req):
                                    last_modified=rc['updated_at'])
 
 
+@operation.declare('Rename a custom resource class (1.2 to 1.6).',
+                   {200: response_bodies.RESOURCE_CLASS},
+                   bodies={(1, 2): schemas.rename}, errors=(400, 404, 409))
 def rename_class(req):
     """PUT at 1.2 to 1.6: rename a custom class."""
     req.context.can(policies.UPDATE)
@@ -55,6 +67,9 @@ def rename_class(req):
                                    last_modified=rc['updated_at'])
 
 
+@operation.declare(
+    'Create a custom resource class (201) or confirm that it exists '
+    '(204), without a body (1.7+).', {201: None, 204: None}, errors=(400,))
 def ensure_class(req):
     """PUT from 1.7: create the custom class (201) or confirm it (204)."""
     req.context.can(policies.UPDATE)
@@ -71,6 +86,8 @@ def ensure_class(req):
                                     headers=location)
 
 
+@operation.declare('Delete a custom resource class.', {204: None},
+                   errors=(400, 404, 409))
 def delete_class(req):
     req.context.can(policies.DELETE)
     storage.delete(req.db, _name(req))

@@ -4,12 +4,17 @@ import uuid as uuidlib
 
 from placement_min import query
 from placement_min import responses
+from placement_min.handlers import operation
 from placement_min.handlers import path_items
 from placement_min.policies import resource_provider as policies
+from placement_min.schemas import response_bodies
 from placement_min.schemas import resource_provider as schemas
 from placement_min.storage import resource_provider as storage
 
 _TREE_SINCE = (1, 14)
+
+LIST_QUERY = {'name': query.text_value(200), 'uuid': query.uuid_value}
+LIST_QUERY_V1_14 = {**LIST_QUERY, 'in_tree': query.uuid_value}
 
 
 def provider_body(req, rp: dict) -> dict:
@@ -27,12 +32,14 @@ def provider_body(req, rp: dict) -> dict:
     return body
 
 
+@operation.declare(
+    'List resource providers, filtered by name, uuid or (1.14+) tree.',
+    {200: response_bodies.PROVIDERS},
+    query={(1, 0): LIST_QUERY, (1, 14): LIST_QUERY_V1_14})
 def list_providers(req):
     req.context.can(policies.LIST)
-    accepted = {'name': query.text_value(200), 'uuid': query.uuid_value}
-    if req.version >= _TREE_SINCE:
-        accepted['in_tree'] = query.uuid_value
-    params = req.query_params(accepted)
+    params = req.query_params(LIST_QUERY_V1_14 if req.version >= _TREE_SINCE
+                              else LIST_QUERY)
     providers = storage.list_providers(req.db, **params)
     return responses.json_response(
         req, {'resource_providers': [provider_body(req, rp)
@@ -41,6 +48,12 @@ def list_providers(req):
                                          for rp in providers)))
 
 
+@operation.declare(
+    'Create a resource provider: 201 without a body before 1.20, 200 '
+    'with the provider from 1.20.',
+    {200: response_bodies.PROVIDER, 201: None},
+    bodies={(1, 0): schemas.create_v1_0, (1, 14): schemas.create_v1_14},
+    errors=(400, 409))
 def create_provider(req):
     req.context.can(policies.CREATE)
     tree = req.version >= _TREE_SINCE
@@ -58,6 +71,8 @@ def create_provider(req):
     return responses.empty_response(201, headers=location)
 
 
+@operation.declare('Show a resource provider.',
+                   {200: response_bodies.PROVIDER}, errors=(404,))
 def show_provider(req):
     req.context.can(policies.SHOW)
     rp = storage.get(req.db, path_items.provider_uuid(req))
@@ -65,6 +80,11 @@ def show_provider(req):
                                    last_modified=rp['updated_at'])
 
 
+@operation.declare(
+    'Rename a resource provider or (1.14+) change its parent.',
+    {200: response_bodies.PROVIDER},
+    bodies={(1, 0): schemas.update_v1_0, (1, 14): schemas.update_v1_14},
+    errors=(400, 404, 409))
 def update_provider(req):
     req.context.can(policies.UPDATE)
     rp_uuid = path_items.provider_uuid(req)
@@ -81,6 +101,8 @@ def update_provider(req):
                                    last_modified=rp['updated_at'])
 
 
+@operation.declare('Delete a resource provider and its inventory.',
+                   {204: None}, errors=(404, 409))
 def delete_provider(req):
     req.context.can(policies.DELETE)
     storage.delete(req.db, path_items.provider_uuid(req))

@@ -2,8 +2,12 @@
 
 from placement_min import microversion
 from placement_min import responses
+from placement_min.handlers import operation
+from placement_min.schemas import response_bodies
 
 
+@operation.declare('The version document: which microversions are served.',
+                   {200: response_bodies.VERSIONS}, public=True)
 def home(req):
     version = {
         'id': 'v1.0',

@@ -9,8 +9,10 @@ import re
 from placement_min import errors
 from placement_min import query
 from placement_min import responses
+from placement_min.handlers import operation
 from placement_min.handlers import path_items
 from placement_min.policies import usage as policies
+from placement_min.schemas import response_bodies
 from placement_min.storage import usage as storage
 
 _BY_CONSUMER_TYPE_SINCE = (1, 38)
@@ -27,6 +29,18 @@ def _consumer_type_value(value: str) -> str:
     return value
 
 
+_consumer_type_value.schema = {
+    'type': 'string', 'pattern': '^(all|unknown|[A-Z0-9_]{1,255})$'}
+
+TOTALS_QUERY = {'project_id': query.text_value(255),
+                'user_id': query.text_value(255)}
+TOTALS_QUERY_V1_38 = {**TOTALS_QUERY, 'consumer_type': _consumer_type_value}
+
+
+@operation.declare(
+    'Show how much of each resource class of a provider is used.',
+    {200: response_bodies.PROVIDER_USAGES}, query={(1, 0): {}},
+    errors=(404,))
 def list_for_provider(req):
     req.context.can(policies.PROVIDER)
     req.query_params({})
@@ -36,15 +50,16 @@ def list_for_provider(req):
         req, {'resource_provider_generation': generation, 'usages': usages})
 
 
+@operation.declare(
+    'Total usages of a project (required) or user; from 1.38 by consumer '
+    'type.', {200: response_bodies.USAGES},
+    query={(1, 9): TOTALS_QUERY, (1, 38): TOTALS_QUERY_V1_38}, errors=(400,))
 def list_totals(req):
     """GET /usages?project_id=[&user_id=][&consumer_type= (1.38+)]."""
     req.context.can(policies.TOTAL)
-    accepted = {'project_id': query.text_value(255),
-                'user_id': query.text_value(255)}
     by_type = req.version >= _BY_CONSUMER_TYPE_SINCE
-    if by_type:
-        accepted['consumer_type'] = _consumer_type_value
-    params = req.query_params(accepted)
+    params = req.query_params(TOTALS_QUERY_V1_38 if by_type
+                              else TOTALS_QUERY)
     if 'project_id' not in params:
         raise errors.HTTPError(400, "Query parameter 'project_id' is "
                                     'required.')
