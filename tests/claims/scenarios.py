@@ -7,6 +7,7 @@ answer, and check them all alike.
 """
 
 import re
+import uuid
 
 from placement_min import errors
 from placement_min.storage import resource_provider as rp_storage
@@ -29,6 +30,8 @@ INTERNALS = ('Traceback', 'File "', '.py', 'sqlalchemy', 'sqlite',
              'RuntimeError', 'KeyError', 'placement_min.')
 
 SECRET = 'internal-secret-3f9a'
+
+INVENTORY = {'VCPU': {'total': 8}}
 
 
 def raw(client, method, path, body: bytes, content_type='application/json',
@@ -126,3 +129,57 @@ def error_of(response) -> dict:
 def assert_no_internals(text: str) -> None:
     for marker in (*INTERNALS, SECRET):
         assert marker not in text, (marker, text)
+
+
+def allocate(client, rp_uuid, amount, consumer=None, status=204):
+    consumer = consumer or str(uuid.uuid4())
+    client.request('PUT', f'/allocations/{consumer}', {
+        'allocations': {rp_uuid: {'resources': {'VCPU': amount}}},
+        'project_id': 'p', 'user_id': 'u', 'consumer_generation': None,
+        'consumer_type': 'INSTANCE'}, status=status)
+    return consumer
+
+
+def snapshot(client):
+    """Everything a write could change, as the admin sees it."""
+    providers = client.request('GET', '/resource_providers',
+                               status=200).json['resource_providers']
+    state = {'classes': client.request('GET', '/resource_classes',
+                                       status=200).json}
+    for rp in providers:
+        path = f'/resource_providers/{rp["uuid"]}'
+        state[rp['uuid']] = (
+            rp, client.request('GET', path + '/inventories', status=200).json,
+            client.request('GET', path + '/allocations', status=200).json)
+    return state
+
+
+def write_targets(client):
+    """(method, path, version, a valid body) of every write with a body."""
+    rp, all_of, one_of = (client.create_provider(name, INVENTORY)
+                          for name in ('rp', 'all-of', 'one-of'))
+    client.request('POST', '/resource_classes', {'name': 'CUSTOM_OLD'},
+                   status=201)
+    base = f'/resource_providers/{rp["uuid"]}'
+    return [
+        ('POST', '/resource_providers', 'latest', {'name': 'new'}),
+        ('PUT', base, 'latest', {'name': 'renamed'}),
+        ('POST', base + '/inventories', 'latest',
+         {'resource_class': 'DISK_GB', 'total': 1}),
+        ('PUT', f'/resource_providers/{all_of["uuid"]}/inventories',
+         'latest', {'resource_provider_generation': all_of['generation'],
+                    'inventories': {'VCPU': {'total': 4}}}),
+        ('PUT', f'/resource_providers/{one_of["uuid"]}/inventories/VCPU',
+         'latest', {'resource_provider_generation': one_of['generation'],
+                    'total': 4}),
+        ('POST', '/resource_classes', 'latest', {'name': 'CUSTOM_NEW'}),
+        ('PUT', '/resource_classes/CUSTOM_OLD', '1.6',
+         {'name': 'CUSTOM_RENAMED'}),
+        ('PUT', f'/allocations/{uuid.uuid4()}', 'latest',
+         {'allocations': {rp['uuid']: {'resources': {'VCPU': 1}}},
+          'project_id': 'p', 'user_id': 'u', 'consumer_generation': None,
+          'consumer_type': 'INSTANCE'}),
+        ('PUT', f'/allocations/{uuid.uuid4()}', '1.0',
+         {'allocations': [{'resource_provider': {'uuid': rp['uuid']},
+                           'resources': {'VCPU': 1}}]}),
+    ]

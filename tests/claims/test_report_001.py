@@ -2,7 +2,6 @@
 
 import multiprocessing
 import threading
-import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -14,30 +13,7 @@ from placement_min.storage import database
 from tests.claims import scenarios
 from tests.conftest import Client
 
-INVENTORY = {'VCPU': {'total': 8}}
-
-
-def _allocate(client, rp_uuid, amount, consumer=None, status=204):
-    consumer = consumer or str(uuid.uuid4())
-    client.request('PUT', f'/allocations/{consumer}', {
-        'allocations': {rp_uuid: {'resources': {'VCPU': amount}}},
-        'project_id': 'p', 'user_id': 'u', 'consumer_generation': None,
-        'consumer_type': 'INSTANCE'}, status=status)
-    return consumer
-
-
-def _snapshot(client):
-    """Everything a write could change, as the admin sees it."""
-    providers = client.request('GET', '/resource_providers',
-                               status=200).json['resource_providers']
-    state = {'classes': client.request('GET', '/resource_classes',
-                                       status=200).json}
-    for rp in providers:
-        path = f'/resource_providers/{rp["uuid"]}'
-        state[rp['uuid']] = (
-            rp, client.request('GET', path + '/inventories', status=200).json,
-            client.request('GET', path + '/allocations', status=200).json)
-    return state
+INVENTORY = scenarios.INVENTORY
 
 
 # R001-1 -------------------------------------------------------------------
@@ -45,7 +21,7 @@ def _snapshot(client):
 def test_r001_1_stale_generation_is_409_and_changes_nothing(client):
     rp = client.create_provider('rp', INVENTORY)
     path = f'/resource_providers/{rp["uuid"]}/inventories'
-    before = _snapshot(client)
+    before = scenarios.snapshot(client)
     for method, target, body in (
             ('PUT', path, {'resource_provider_generation': 0,
                            'inventories': {'VCPU': {'total': 2}}}),
@@ -55,7 +31,7 @@ def test_r001_1_stale_generation_is_409_and_changes_nothing(client):
         error = scenarios.error_of(response)
         assert error['code'] == 'placement.concurrent_update'
         assert rp['uuid'] in error['detail']
-    assert _snapshot(client) == before
+    assert scenarios.snapshot(client) == before
 
 
 def _race(clients, rp_uuid, generation):
@@ -136,10 +112,10 @@ def test_r001_1_generation_check_holds_across_processes(client, conf):
 def test_r001_2_inventory_in_use_is_409_naming_provider_and_class(client):
     rp = client.create_provider('rp', {'VCPU': {'total': 8},
                                        'DISK_GB': {'total': 100}})
-    _allocate(client, rp['uuid'], 2)
+    scenarios.allocate(client, rp['uuid'], 2)
     rp['generation'] += 1
     path = f'/resource_providers/{rp["uuid"]}/inventories'
-    before = _snapshot(client)
+    before = scenarios.snapshot(client)
     for method, target, body in (
             ('PUT', path, {'resource_provider_generation': rp['generation'],
                            'inventories': {'DISK_GB': {'total': 100}}}),
@@ -149,13 +125,13 @@ def test_r001_2_inventory_in_use_is_409_naming_provider_and_class(client):
         error = scenarios.error_of(response)
         assert error['code'] == 'placement.inventory.inuse'
         assert 'VCPU' in error['detail'] and rp['uuid'] in error['detail']
-    assert _snapshot(client) == before
+    assert scenarios.snapshot(client) == before
 
 
 def test_r001_2_invalid_inventory_is_400_naming_provider_and_class(client):
     rp = client.create_provider('rp', INVENTORY)
     path = f'/resource_providers/{rp["uuid"]}/inventories'
-    before = _snapshot(client)
+    before = scenarios.snapshot(client)
     for method, target, body in (
             ('PUT', path + '/VCPU', {'resource_provider_generation': 1,
                                      'total': 2, 'reserved': 3}),
@@ -167,41 +143,10 @@ def test_r001_2_invalid_inventory_is_400_naming_provider_and_class(client):
         detail = scenarios.error_of(response)['detail']
         assert rp['uuid'] in detail
         assert target.rsplit('/', 1)[-1] in detail or 'DISK_GB' in detail
-    assert _snapshot(client) == before
+    assert scenarios.snapshot(client) == before
 
 
 # R001-3 -------------------------------------------------------------------
-
-def _write_targets(client):
-    """(method, path, version, a valid body) of every write with a body."""
-    rp, all_of, one_of = (client.create_provider(name, INVENTORY)
-                          for name in ('rp', 'all-of', 'one-of'))
-    client.request('POST', '/resource_classes', {'name': 'CUSTOM_OLD'},
-                   status=201)
-    base = f'/resource_providers/{rp["uuid"]}'
-    return [
-        ('POST', '/resource_providers', 'latest', {'name': 'new'}),
-        ('PUT', base, 'latest', {'name': 'renamed'}),
-        ('POST', base + '/inventories', 'latest',
-         {'resource_class': 'DISK_GB', 'total': 1}),
-        ('PUT', f'/resource_providers/{all_of["uuid"]}/inventories',
-         'latest', {'resource_provider_generation': all_of['generation'],
-                    'inventories': {'VCPU': {'total': 4}}}),
-        ('PUT', f'/resource_providers/{one_of["uuid"]}/inventories/VCPU',
-         'latest', {'resource_provider_generation': one_of['generation'],
-                    'total': 4}),
-        ('POST', '/resource_classes', 'latest', {'name': 'CUSTOM_NEW'}),
-        ('PUT', '/resource_classes/CUSTOM_OLD', '1.6',
-         {'name': 'CUSTOM_RENAMED'}),
-        ('PUT', f'/allocations/{uuid.uuid4()}', 'latest',
-         {'allocations': {rp['uuid']: {'resources': {'VCPU': 1}}},
-          'project_id': 'p', 'user_id': 'u', 'consumer_generation': None,
-          'consumer_type': 'INSTANCE'}),
-        ('PUT', f'/allocations/{uuid.uuid4()}', '1.0',
-         {'allocations': [{'resource_provider': {'uuid': rp['uuid']},
-                           'resources': {'VCPU': 1}}]}),
-    ]
-
 
 def _with_unknown_field(body, nested: bool):
     body = dict(body)
@@ -224,8 +169,8 @@ def _with_unknown_field(body, nested: bool):
 def test_r001_3_every_write_body_refuses_unknown_fields(client, nested):
     """Each body is checked against its schema before anything is
     written; the valid bodies succeed, so the schema is what refuses."""
-    targets = _write_targets(client)
-    before = _snapshot(client)
+    targets = scenarios.write_targets(client)
+    before = scenarios.snapshot(client)
     checked = 0
     for method, path, version, body in targets:
         bad = _with_unknown_field(body, nested)
@@ -236,7 +181,7 @@ def test_r001_3_every_write_body_refuses_unknown_fields(client, nested):
         assert 'bogus_field' in scenarios.error_of(response)['detail']
         checked += 1
     assert checked == (9 if not nested else 3)
-    assert _snapshot(client) == before
+    assert scenarios.snapshot(client) == before
     for method, path, version, body in targets:
         status = client.request(method, path, body, version=version).status
         assert status[0] == '2', (method, path, status)
@@ -291,7 +236,7 @@ def test_r001_4_sql_fragments_are_stored_and_matched_literally(client, db):
 
 def test_r001_4_sql_fragments_in_paths_and_queries_change_nothing(client):
     rp = client.create_provider('rp', INVENTORY)
-    before = _snapshot(client)
+    before = scenarios.snapshot(client)
     fragment = "1'%20OR%20'1'='1"
     for method, path, status in (
             ('GET', f'/resource_providers/{fragment}', 404),
@@ -306,7 +251,7 @@ def test_r001_4_sql_fragments_in_paths_and_queries_change_nothing(client):
     listed = client.request('GET', f'/resource_providers?name={fragment}',
                             status=200).json
     assert listed['resource_providers'] == []
-    assert _snapshot(client) == before
+    assert scenarios.snapshot(client) == before
 
 
 def test_r001_4_user_values_reach_the_database_only_as_parameters(client,
