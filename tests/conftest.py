@@ -1,10 +1,9 @@
 """Fixtures: an application on a fresh database, and scenario helpers.
 
 The database is SQLite in a temporary directory unless
-PLACEMENT_MIN_TEST_DB_URL names another (PostgreSQL, MariaDB).
+PLACEMENT_MIN_TEST_DB_URL names another (PostgreSQL, MariaDB); either
+way each test starts on a freshly migrated schema (see tests/databases).
 """
-
-import os
 
 import pytest
 import webtest
@@ -13,6 +12,7 @@ from placement_min import conf as placement_conf
 from placement_min import deploy
 from placement_min.storage import database
 from placement_min.storage import migration
+from tests import databases
 
 ADMIN = {'X-Auth-Token': 'admin'}
 USER = {'X-Auth-Token': 'alice:project-a'}
@@ -23,10 +23,63 @@ def version_header(version: str) -> dict:
     return {'OpenStack-API-Version': f'placement {version}'}
 
 
+def pytest_sessionstart(session):
+    """A database server that cannot be reached fails the run at once;
+    it never turns into skipped tests."""
+    server = databases.server_url()
+    if server is not None:
+        try:
+            databases.check_server(server)
+        except RuntimeError as exc:
+            raise pytest.UsageError(str(exc)) from None
+
+
+@pytest.fixture(scope='session')
+def migrated_database(tmp_path_factory):
+    """Migrated once per session: the SQLite file each test copies, or
+    the server database each test empties."""
+    server = databases.server_url()
+    if server is None:
+        path = str(tmp_path_factory.mktemp('template') / 'template.sqlite')
+        databases.migrate(f'sqlite:///{path}')
+        yield path
+        return
+    url = databases.create_database(server)
+    engine = None
+    try:
+        databases.migrate(databases.url_string(url))
+        engine = databases.engine_for(databases.url_string(url))
+        yield engine
+    finally:
+        if engine is not None:
+            engine.dispose()
+        databases.drop_database(server, url)
+
+
 @pytest.fixture
-def db_url(tmp_path):
-    return os.environ.get('PLACEMENT_MIN_TEST_DB_URL') or (
-        f'sqlite:///{tmp_path}/placement-min.sqlite')
+def db_url(migrated_database, tmp_path):
+    """The URL of a database on the schema the migrations create, with
+    no rows but the standard resource classes."""
+    if isinstance(migrated_database, str):
+        return databases.copy_sqlite(migrated_database,
+                                     str(tmp_path / 'placement-min.sqlite'))
+    databases.clear(migrated_database)
+    return databases.url_string(migrated_database.url)
+
+
+@pytest.fixture
+def empty_db_url(tmp_path):
+    """The URL of a database with no tables at all, dropped after the
+    test."""
+    server = databases.server_url()
+    if server is None:
+        yield f'sqlite:///{tmp_path}/empty.sqlite'
+        return
+    url = databases.create_database(server)
+    try:
+        yield databases.url_string(url)
+    finally:
+        databases.drop_database(server, url)
 
 
 @pytest.fixture

@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.config_file:
         os.environ[CONFIG_FILE_ENV] = os.path.abspath(args.config_file)
     command = [uwsgi, '--ini', args.ini or find_ini(),
-               '--http-socket', args.http]
+               '--http', args.http]
     if args.processes:
         command += ['--processes', str(args.processes)]
     os.execv(uwsgi, command)  # noqa: S606

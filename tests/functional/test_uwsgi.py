@@ -1,0 +1,99 @@
+"""The service under real uwsgi, as deployed: the shipped uwsgi.ini,
+two worker processes, and a client that reuses its connection."""
+
+import os
+
+import pytest
+import requests
+
+from tests import servers
+
+HEADERS = {'X-Auth-Token': 'admin',
+           'OpenStack-API-Version': 'placement latest'}
+
+
+@pytest.fixture
+def uwsgi(tmp_path, db_url):
+    config = servers.write_config(tmp_path, db_url)
+    server = servers.start_uwsgi(tmp_path, config, processes=2)
+    yield server
+    server.stop()
+
+
+def _assert_stopped(server: servers.Server) -> None:
+    server.stop()
+    assert server.process.returncode is not None
+    with pytest.raises(ProcessLookupError):
+        os.kill(server.pid, 0)
+
+
+def test_inventory_round_trip_on_one_connection(uwsgi):
+    session = requests.Session()
+    session.headers.update(HEADERS)
+    url = uwsgi.url
+
+    rp = session.post(f'{url}/resource_providers',
+                      json={'name': 'compute-1'})
+    assert rp.status_code == 200, rp.text
+    path = f'{url}/resource_providers/{rp.json()["uuid"]}/inventories'
+    inventories = {'VCPU': {'total': 8, 'allocation_ratio': 16.0},
+                   'MEMORY_MB': {'total': 4096, 'reserved': 512}}
+    put = session.put(path, json={'resource_provider_generation': 0,
+                                  'inventories': inventories})
+    assert put.status_code == 200, put.text
+    assert put.json()['resource_provider_generation'] == 1
+    shown = session.get(path)
+    assert shown.status_code == 200
+    assert shown.json() == put.json()
+
+    stale = session.put(path, json={'resource_provider_generation': 0,
+                                    'inventories': {}})
+    assert stale.status_code == 409
+    assert stale.json()['errors'][0]['code'] == 'placement.concurrent_update'
+    assert session.get(path).json() == shown.json()
+
+    # Error responses, among them bodies refused before they were read,
+    # must leave the connection fit for the next request.
+    no_token = session.post(f'{url}/resource_providers',
+                            json={'name': 'x' * 5000},
+                            headers={'X-Auth-Token': None})
+    assert no_token.status_code == 401
+    too_large = session.post(f'{url}/resource_providers',
+                             data='{"name": "' + 'x' * 200000 + '"}',
+                             headers={'Content-Type': 'application/json'})
+    assert too_large.status_code == 413
+    not_json = session.post(f'{url}/resource_providers', data='name=x')
+    assert not_json.status_code == 415
+    assert session.get(f'{url}/no/such/path').status_code == 404
+    assert session.patch(path, json={}).status_code == 405
+    for refused in (no_token, too_large, not_json):
+        assert refused.json()['errors'][0]['status'] == refused.status_code
+    for _ in range(40):
+        assert session.get(path).json() == shown.json()
+
+    assert session.delete(path).status_code == 204
+    assert session.get(path).json()['inventories'] == {}
+    provider = f'{url}/resource_providers/{rp.json()["uuid"]}'
+    assert session.delete(provider).status_code == 204
+    assert session.get(provider).status_code == 404
+
+    # Keep-alive held: all of the above went over one connection.
+    pools = session.get_adapter(url).poolmanager.pools
+    assert [pools[key].num_connections for key in pools.keys()] == [1]
+    _assert_stopped(uwsgi)
+
+
+def test_console_script_serves(tmp_path, db_url):
+    """README's first command: placement-min-api syncs, then serves."""
+    config = servers.write_config(tmp_path, db_url)
+    port = servers.free_port()
+    server = servers.Server(
+        [servers.executable('placement-min-api'), '--config-file', config,
+         '--http', f'127.0.0.1:{port}'],
+        port, config, str(tmp_path / 'api.log'))
+    try:
+        server.wait_until_serving()
+        versions = requests.get(server.url + '/', timeout=10).json()
+        assert versions['versions'][0]['max_version'] == '1.39'
+    finally:
+        _assert_stopped(server)
