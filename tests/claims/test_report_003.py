@@ -1,0 +1,279 @@
+"""Claims of seeds/003_b06fcdbb11d878d4.txt, checked against the service,
+the source tree and the installed dependencies."""
+
+import configparser
+import importlib.metadata
+import logging
+import pathlib
+import uuid
+
+import pytest
+import webtest
+from oslo_policy import opts as policy_opts
+from packaging.requirements import Requirement
+from packaging.version import Version
+
+from placement_min import deploy
+from placement_min import errors
+from placement_min.storage import database
+from tests.claims import scenarios
+from tests.conftest import Client
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+DISTRIBUTION = 'placement-min'
+USER = 'alice:project-a'
+
+# Releases with published advisories the declared floors must exclude.
+ADVISORIES = {
+    'webob': ('1.8.7', 'CVE-2024-42353'),
+    'pymysql': ('1.1.0', 'CVE-2024-36039'),
+    'requests': ('2.32.3', 'CVE-2024-47081'),
+}
+
+
+# R003-1 -------------------------------------------------------------------
+
+def test_r003_1_licence_is_apache_2_everywhere_it_is_declared():
+    text = (ROOT / 'LICENSE').read_text('utf-8')
+    assert 'Apache License' in text and 'Version 2.0, January 2004' in text
+    assert 'TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION' in (
+        text)
+    setup = configparser.ConfigParser(interpolation=None)
+    setup.read(ROOT / 'setup.cfg')
+    assert setup['metadata']['license'] == 'Apache-2.0'
+    assert 'License :: OSI Approved :: Apache Software License' in setup[
+        'metadata']['classifiers']
+    installed = importlib.metadata.metadata(DISTRIBUTION)
+    declared = installed.get('License-Expression') or installed['License']
+    assert declared == 'Apache-2.0'
+
+
+# R003-2 -------------------------------------------------------------------
+
+@pytest.mark.parametrize('kind', sorted(scenarios.RESPONSES))
+def test_r003_2_every_response_states_its_microversion(client, monkeypatch,
+                                                       kind):
+    """The version is parsed before anything else runs, so every answer,
+    errors included, says which version it was given at."""
+    response = scenarios.provoke(kind, client, monkeypatch)
+    assert response.headers['OpenStack-API-Version'] in (
+        'placement 1.0', 'placement 1.39')
+    assert response.headers['Vary'] == 'openstack-api-version'
+
+
+# R003-3 -------------------------------------------------------------------
+
+@pytest.mark.parametrize('kind', sorted(
+    k for k, (status, _) in scenarios.RESPONSES.items() if status >= 400))
+def test_r003_3_every_failure_is_a_json_error_document(client, monkeypatch,
+                                                       kind):
+    response = scenarios.provoke(kind, client, monkeypatch)
+    error = scenarios.error_of(response)
+    assert error['title'] == errors.TITLES[response.status_int]
+    assert error['detail']
+    scenarios.assert_no_internals(response.text)
+
+
+# R003-4 -------------------------------------------------------------------
+
+def test_r003_4_sql_fragments_in_consumer_fields_are_data(client):
+    """The service does query a database; what keeps it safe is that
+    every value is bound, which holds for the allocation fields too."""
+    rp = client.create_provider('rp', scenarios.INVENTORY)
+    injected = "p' OR '1'='1"
+    consumer = str(uuid.uuid4())
+    client.request('PUT', f'/allocations/{consumer}', {
+        'allocations': {rp['uuid']: {'resources': {'VCPU': 2}}},
+        'project_id': injected, 'user_id': "u'; DROP TABLE consumers; --",
+        'consumer_generation': None, 'consumer_type': 'INSTANCE'},
+        status=204)
+    scenarios.allocate(client, rp['uuid'], 1)
+    shown = client.request('GET', f'/allocations/{consumer}',
+                           status=200).json
+    assert shown['project_id'] == injected
+    assert shown['user_id'] == "u'; DROP TABLE consumers; --"
+    usages = client.app.get('/usages', params={'project_id': injected},
+                            headers={'X-Auth-Token': 'admin',
+                                     'OpenStack-API-Version':
+                                     'placement 1.9'}).json
+    assert usages == {'usages': {'VCPU': 2}}
+    assert client.request('GET', "/usages?project_id=x'%20OR%20'1'='1",
+                          version='1.9', status=200).json == {'usages': {}}
+
+
+# R003-5 -------------------------------------------------------------------
+
+def test_r003_5_user_content_comes_back_only_as_json_data(client):
+    """Names are user content; they are returned as JSON strings, never
+    as a document a browser would render."""
+    name = '<svg onload=alert(1)>'
+    rp = client.create_provider(name)
+    for path in (f'/resource_providers/{rp["uuid"]}',
+                 '/resource_providers'):
+        response = client.request('GET', path, status=200)
+        assert response.headers['Content-Type'] == 'application/json'
+        assert response.headers['X-Content-Type-Options'] == 'nosniff'
+        assert name in response.text
+    for accept in ('text/html', 'application/xhtml+xml', 'image/svg+xml'):
+        response = client.request('GET', f'/resource_providers/{rp["uuid"]}',
+                                  headers={'Accept': accept}, status=406)
+        assert response.headers['Content-Type'] == 'application/json'
+
+
+# R003-6 -------------------------------------------------------------------
+
+@pytest.mark.parametrize('kind', sorted(scenarios.RESPONSES))
+def test_r003_6_no_response_sets_a_cookie(client, monkeypatch, kind):
+    response = scenarios.provoke(kind, client, monkeypatch)
+    assert 'Set-Cookie' not in response.headers
+    assert 'Access-Control-Allow-Origin' not in response.headers
+
+
+def test_r003_6_credentials_a_browser_adds_are_not_honoured(client):
+    """Only the X-Auth-Token header authenticates; a browser never sends
+    it on its own, so a forged cross-site request has no credentials."""
+    before = scenarios.snapshot(client)
+    for headers in ({'Cookie': 'X-Auth-Token=admin; token=admin'},
+                    {'Authorization': 'Basic YWRtaW46YWRtaW4='},
+                    {'Origin': 'https://evil.example',
+                     'Cookie': 'session=admin'}):
+        client.request('POST', '/resource_providers', {'name': 'csrf'},
+                       token=None, headers=headers, status=401)
+    client.request('POST', '/resource_providers?X-Auth-Token=admin',
+                   {'name': 'csrf'}, token=None, status=401)
+    form = scenarios.raw(client, 'POST', '/resource_providers',
+                         b'name=csrf', token='admin',
+                         content_type='application/x-www-form-urlencoded')
+    assert form.status_int == 415
+    assert scenarios.snapshot(client) == before
+
+
+# R003-7 -------------------------------------------------------------------
+
+def test_r003_7_unreachable_database_reveals_nothing(conf, caplog):
+    """A database that refuses connections gives a bare 503; neither the
+    body nor the log shows the URL or its password."""
+    caplog.set_level(logging.DEBUG)
+    password = 'db-pass-41e7'
+    conf.set_override(
+        'connection', f'mysql+pymysql://placement:{password}@127.0.0.1:9/pm',
+        'placement_database')
+    db = database.Database.from_conf(conf)
+    try:
+        client = Client(webtest.TestApp(deploy.build_pipeline(conf, db)))
+        response = client.request('GET', '/resource_providers', status=503)
+    finally:
+        db.engine.dispose()
+    error = scenarios.error_of(response)
+    assert error['detail'] == errors.GENERIC_503_DETAIL
+    for secret in (password, '127.0.0.1', 'pymysql', 'mysql', 'placement:'):
+        assert secret not in response.text
+    assert 'Server' not in response.headers
+    logged = caplog.text + ''.join(r.exc_text or '' for r in caplog.records)
+    assert password not in logged
+
+
+def test_r003_7_denials_do_not_reveal_existence(client):
+    rp = client.create_provider('rp', scenarios.INVENTORY)
+    missing = str(uuid.uuid4())
+
+    def denial(path, token):
+        error = scenarios.error_of(client.request('GET', path, token=token))
+        return error['status'], error['detail']
+
+    for suffix in ('', '/inventories', '/inventories/VCPU', '/usages',
+                   '/allocations'):
+        assert denial(f'/resource_providers/{rp["uuid"]}{suffix}', USER) == (
+            denial(f'/resource_providers/{missing}{suffix}', USER))
+        assert denial(f'/resource_providers/{rp["uuid"]}{suffix}', None) == (
+            denial(f'/resource_providers/{missing}{suffix}', None))
+
+
+# R003-8 -------------------------------------------------------------------
+
+def test_r003_8_identity_headers_cannot_be_forged(client):
+    """The context is built from what the auth layer vouched for; identity
+    headers a client sends are overwritten or ignored."""
+    forged = {'X-Roles': 'admin', 'X-User-Id': 'admin',
+              'X-Project-Id': 'admin', 'X-Identity-Status': 'Confirmed',
+              'X-Service-Roles': 'admin', 'X-Is-Admin-Project': 'True'}
+    client.request('GET', '/resource_providers', token=USER,
+                   headers=forged, status=403)
+    client.request('GET', '/resource_providers', token=None,
+                   headers=forged, status=401)
+    client.request('POST', '/resource_providers', {'name': 'x'},
+                   token=USER, headers=forged, status=403)
+    assert client.request('GET', '/resource_providers',
+                          status=200).json['resource_providers'] == []
+
+
+# R003-9 -------------------------------------------------------------------
+
+def test_r003_9_plain_user_cannot_read_objects_by_key(client):
+    rp = client.create_provider('rp', scenarios.INVENTORY)
+    consumer = scenarios.allocate(client, rp['uuid'], 1)
+    base = f'/resource_providers/{rp["uuid"]}'
+    for path, version in (
+            (base, 'latest'), (base + '/inventories', 'latest'),
+            (base + '/inventories/VCPU', 'latest'),
+            (base + '/usages', 'latest'), (base + '/allocations', 'latest'),
+            (f'/allocations/{consumer}', 'latest'),
+            ('/usages?project_id=p', '1.9'),
+            ('/resource_providers?uuid=' + rp['uuid'], 'latest'),
+            ('/resource_classes/VCPU', 'latest')):
+        client.request('GET', path, version=version, token=USER, status=403)
+        client.request('GET', path, version=version, status=200)
+
+
+def test_r003_9_the_policy_file_decides_who_may_read(conf, db, tmp_path):
+    """Access is decided by the operator's policy, rule by rule: opening
+    one rule opens exactly that operation."""
+    policy = tmp_path / 'policy.yaml'
+    policy.write_text('"placement:resource_providers:show": "role:member"\n')
+    policy_opts.set_defaults(conf, policy_file=str(policy))
+    client = Client(webtest.TestApp(deploy.loadapp(conf, db)))
+    rp = client.create_provider('rp', scenarios.INVENTORY)
+    shown = client.request('GET', f'/resource_providers/{rp["uuid"]}',
+                           token=USER, status=200).json
+    assert shown['uuid'] == rp['uuid']
+    client.request('GET', f'/resource_providers/{rp["uuid"]}/inventories',
+                   token=USER, status=403)
+    client.request('DELETE', f'/resource_providers/{rp["uuid"]}',
+                   token=USER, status=403)
+
+
+# R003-10 ------------------------------------------------------------------
+
+def _declared_requirements():
+    return [Requirement(text) for text in
+            importlib.metadata.requires(DISTRIBUTION)]
+
+
+def test_r003_10_dependency_floors_exclude_known_advisories():
+    by_name = {}
+    for requirement in _declared_requirements():
+        by_name.setdefault(requirement.name.lower(), []).append(requirement)
+    for name, (vulnerable, advisory) in ADVISORIES.items():
+        assert name in by_name, name
+        for requirement in by_name[name]:
+            assert not requirement.specifier.contains(vulnerable), (
+                name, advisory)
+    for requirement in _declared_requirements():
+        assert any(spec.operator == '>=' for spec in requirement.specifier), (
+            f'{requirement.name} has no version floor')
+
+
+def test_r003_10_installed_dependencies_meet_the_floors():
+    checked = 0
+    for requirement in _declared_requirements():
+        try:
+            installed = importlib.metadata.version(requirement.name)
+        except importlib.metadata.PackageNotFoundError:
+            # An extra this environment did not install.
+            assert requirement.marker is not None, requirement.name
+            continue
+        assert requirement.specifier.contains(Version(installed),
+                                              prereleases=True), (
+            requirement.name, installed)
+        checked += 1
+    assert checked >= 11
