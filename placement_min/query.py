@@ -41,10 +41,11 @@ def parse(environ: dict, accepted: dict[str, Callable[[str], str]]) -> dict:
     if not raw:
         return {}
     try:
-        # PEP 3333 hands the query over as latin-1 decoded bytes.
-        pairs = parse_qsl(raw.encode('latin-1'), keep_blank_values=True,
-                          strict_parsing=True, max_num_fields=20)
-        pairs = [(k.decode('utf-8'), v.decode('utf-8')) for k, v in pairs]
+        # PEP 3333 hands the query over as latin-1 decoded bytes; both
+        # raw and percent-encoded bytes must be UTF-8.
+        pairs = parse_qsl(raw.encode('latin-1').decode('utf-8'),
+                          keep_blank_values=True, strict_parsing=True,
+                          max_num_fields=20, errors='strict')
     except (ValueError, UnicodeError):
         raise errors.HTTPError(400, 'Malformed query string.') from None
     params = {}

@@ -155,6 +155,11 @@ class TestList:
         assert self.names(client, '?name=child') == ['child']
         assert self.names(client, '?name=nobody') == []
 
+    def test_by_non_ascii_name(self, client):
+        client.create_provider('caf\u00e9 \u2603')
+        assert self.names(client, '?name=caf%C3%A9%20%E2%98%83') == [
+            'caf\u00e9 \u2603']
+
     def test_by_uuid(self, client, tree):
         assert self.names(client, f'?uuid={tree[2]["uuid"]}') == ['other']
         assert self.names(client, f'?uuid={uuidlib.uuid4()}') == []
