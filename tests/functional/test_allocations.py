@@ -9,6 +9,7 @@ import uuid as uuidlib
 
 import pytest
 
+from placement_min import errors
 from placement_min.storage import allocation as storage
 
 MAX_INT = 2147483647
@@ -396,6 +397,49 @@ def test_racing_writers_for_the_last_units_cannot_both_win(client, db, rp):
         status=200).json['usages']
     assert usages['VCPU'] == 4
     assert generation_of(client, rp) == rp['generation'] + 1
+
+
+def _losing_first(monkeypatch, losses: int) -> list:
+    """Make the first ``losses`` generation bumps lose to a concurrent
+    writer, as the compare-and-set reports it."""
+    real = storage.bump_generation
+    calls = []
+
+    def bump(conn, rp_id, generation, uuid):
+        calls.append(uuid)
+        if len(calls) <= losses:
+            raise errors.ConcurrentUpdate(uuid=uuid)
+        return real(conn, rp_id, generation, uuid)
+
+    monkeypatch.setattr(storage, 'bump_generation', bump)
+    return calls
+
+
+def test_provider_conflict_is_retried(client, rp, monkeypatch):
+    consumer = new_consumer()
+    calls = _losing_first(monkeypatch, 3)
+    put(client, consumer, {rp['uuid']: {'VCPU': 1}})
+    assert len(calls) == 4
+    assert get(client, consumer)['consumer_generation'] == 1
+    assert generation_of(client, rp) == rp['generation'] + 1
+
+
+def test_provider_conflict_that_persists_is_409(client, rp, monkeypatch):
+    consumer = new_consumer()
+    _losing_first(monkeypatch, 1000)
+    response = put(client, consumer, {rp['uuid']: {'VCPU': 1}}, status=409)
+    assert error(response)['code'] == CONFLICT
+    assert rp['uuid'] in error(response)['detail']
+    assert get(client, consumer) == {'allocations': {}}
+    assert generation_of(client, rp) == rp['generation']
+
+
+def test_delete_retries_provider_conflicts(client, rp, monkeypatch):
+    consumer = new_consumer()
+    put(client, consumer, {rp['uuid']: {'VCPU': 1}})
+    _losing_first(monkeypatch, 2)
+    client.request('DELETE', f'/allocations/{consumer}', status=204)
+    assert get(client, consumer) == {'allocations': {}}
 
 
 # GET and DELETE --------------------------------------------------------------
