@@ -8,6 +8,7 @@ import threading
 import uuid as uuidlib
 
 import pytest
+from sqlalchemy import event
 
 from placement_min import errors
 from placement_min.storage import allocation as storage
@@ -440,6 +441,33 @@ def test_delete_retries_provider_conflicts(client, rp, monkeypatch):
     _losing_first(monkeypatch, 2)
     client.request('DELETE', f'/allocations/{consumer}', status=204)
     assert get(client, consumer) == {'allocations': {}}
+
+
+def test_reads_of_a_write_do_not_grow_with_providers(client, db):
+    """Four reads (consumer, providers, classes, inventories with usage)
+    and one compare-and-set per provider, however many are touched."""
+    rps = [client.create_provider(f'n{n}', {'VCPU': {'total': 8},
+                                            'DISK_GB': {'total': 8}})
+           for n in range(4)]
+    consumer = new_consumer()
+    put(client, consumer, {rps[0]['uuid']: {'VCPU': 1}})
+    recorded = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        recorded.append(statement.split(None, 1)[0].upper())
+
+    event.listen(db.engine, 'before_cursor_execute', record)
+    try:
+        put(client, consumer, {rp['uuid']: {'VCPU': 2, 'DISK_GB': 3}
+                               for rp in rps[1:]}, generation=1)
+    finally:
+        event.remove(db.engine, 'before_cursor_execute', record)
+    assert recorded.count('SELECT') == 4
+    # The three new providers and the one the consumer leaves, then the
+    # consumer's own compare-and-set.
+    assert recorded.count('UPDATE') == 5
+    assert recorded.count('INSERT') == 1
+    assert recorded.count('DELETE') == 1
 
 
 # GET and DELETE --------------------------------------------------------------
