@@ -150,14 +150,16 @@ def test_r003_6_credentials_a_browser_adds_are_not_honoured(client):
 
 # R003-7 -------------------------------------------------------------------
 
-def test_r003_7_unreachable_database_reveals_nothing(conf, caplog):
-    """A database that refuses connections gives a bare 503; neither the
-    body nor the log shows the URL or its password."""
+def test_r003_7_unreachable_database_reveals_nothing(conf, caplog,
+                                                     tmp_path):
+    """A database that cannot be opened gives a bare 503; neither the body
+    nor the log shows its location or the driver's message."""
     caplog.set_level(logging.DEBUG)
-    password = 'db-pass-41e7'
-    conf.set_override(
-        'connection', f'mysql+pymysql://placement:{password}@127.0.0.1:9/pm',
-        'placement_database')
+    hidden = tmp_path / 'hidden-location-41e7'
+    # A directory where the database file should be: opening it fails.
+    (hidden / 'placement.sqlite').mkdir(parents=True)
+    conf.set_override('connection', f'sqlite:///{hidden}/placement.sqlite',
+                      'placement_database')
     db = database.Database.from_conf(conf)
     try:
         client = Client(webtest.TestApp(deploy.build_pipeline(conf, db)))
@@ -166,11 +168,12 @@ def test_r003_7_unreachable_database_reveals_nothing(conf, caplog):
         db.engine.dispose()
     error = scenarios.error_of(response)
     assert error['detail'] == errors.GENERIC_503_DETAIL
-    for secret in (password, '127.0.0.1', 'pymysql', 'mysql', 'placement:'):
+    for secret in ('hidden-location-41e7', 'sqlite', 'unable to open'):
         assert secret not in response.text
     assert 'Server' not in response.headers
     logged = caplog.text + ''.join(r.exc_text or '' for r in caplog.records)
-    assert password not in logged
+    assert 'hidden-location-41e7' not in logged
+    assert 'Database unavailable' in logged
 
 
 def test_r003_7_denials_do_not_reveal_existence(client):
