@@ -111,7 +111,11 @@ class TestOperatorPolicyFile:
         policy_file.write_text(
             '"placement:resource_providers:list": '
             '"role:member or rule:admin_api"\n')
-        policy_opts.set_defaults(conf, policy_file=str(policy_file))
+        # NOTE: set_override, not oslo.policy's set_defaults, which would
+        # change the option's default for every later test.
+        for group, options in policy_opts.list_opts():
+            conf.register_opts(options, group=group)
+        conf.set_override('policy_file', str(policy_file), 'oslo_policy')
         return Client(webtest.TestApp(deploy.loadapp(conf, db)))
 
     def test_opened_rule_lets_a_member_in(self, client):
