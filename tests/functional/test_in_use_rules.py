@@ -6,9 +6,17 @@ gone. Shrinking below usage is accepted with a warning in the log.
 """
 
 import logging
+import threading
 import uuid as uuidlib
 
 import pytest
+import sqlalchemy as sa
+
+from placement_min import errors
+from placement_min.storage import allocation
+from placement_min.storage import inventory
+from placement_min.storage import resource_provider
+from placement_min.storage import tables
 
 INVENTORY_IN_USE = 'placement.inventory.inuse'
 PROVIDER_IN_USE = 'placement.resource_provider.inuse'
@@ -171,3 +179,60 @@ def test_shrinking_all_inventories_below_usage_warns(client, rp, caplog):
             status=200)
     assert any('DISK_GB' in r.getMessage() and rp['uuid'] in r.getMessage()
                for r in caplog.records if r.levelno == logging.WARNING)
+
+
+def _race(db, rp, removal) -> dict:
+    """Three writers allocate 1 VCPU each while ``removal`` runs; the
+    outcome of each, by writer number or 'removal'."""
+    barrier = threading.Barrier(4)
+    outcomes = {}
+
+    def run(key, write, *args):
+        barrier.wait()
+        try:
+            write(db, *args)
+            outcomes[key] = 'done'
+        except errors.PlacementError as exc:
+            outcomes[key] = type(exc).__name__
+
+    threads = [threading.Thread(target=run, args=(
+        n, allocation.replace_for_consumer,
+        allocation.ConsumerWrite(uuid=str(uuidlib.uuid4())),
+        {rp['uuid']: {'VCPU': 1}})) for n in range(3)]
+    threads.append(threading.Thread(target=run,
+                                    args=('removal', *removal)))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def _orphans(db) -> int:
+    """Allocations with no inventory of their class on their provider."""
+    alloc, inv = tables.allocations, tables.inventories
+    with db.engine.connect() as conn:
+        return conn.execute(
+            sa.select(sa.func.count()).select_from(alloc.outerjoin(
+                inv, sa.and_(
+                    inv.c.resource_provider_id == alloc.c.resource_provider_id,
+                    inv.c.resource_class_id == alloc.c.resource_class_id)))
+            .where(inv.c.id.is_(None))).scalar_one()
+
+
+@pytest.mark.parametrize('kind', ['inventory', 'provider'])
+def test_removal_racing_allocations_never_orphans_them(client, db, rp,
+                                                       kind):
+    removal = ((inventory.delete_one, rp['uuid'], 'VCPU')
+               if kind == 'inventory'
+               else (resource_provider.delete, rp['uuid']))
+    outcomes = _race(db, rp, removal)
+    assert len(outcomes) == 4, outcomes
+    assert _orphans(db) == 0
+    allocated = [outcomes[n] for n in range(3)].count('done')
+    if outcomes['removal'] == 'done':
+        assert allocated == 0, outcomes
+    else:
+        used = client.request('GET', provider_path(rp) + '/usages',
+                              status=200).json['usages']['VCPU']
+        assert used == allocated >= 1, outcomes
