@@ -8,7 +8,7 @@ import pytest
 
 from tests.claims import scenarios
 
-INVENTORY = {'VCPU': {'total': 8}}
+INVENTORY = scenarios.INVENTORY
 
 
 # R000-1 -------------------------------------------------------------------
