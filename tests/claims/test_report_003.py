@@ -233,7 +233,11 @@ def test_r003_9_the_policy_file_decides_who_may_read(conf, db, tmp_path):
     one rule opens exactly that operation."""
     policy = tmp_path / 'policy.yaml'
     policy.write_text('"placement:resource_providers:show": "role:member"\n')
-    policy_opts.set_defaults(conf, policy_file=str(policy))
+    # NOTE: an override on this configuration only; oslo.policy's
+    # set_defaults would change the default for every later test.
+    for group, options in policy_opts.list_opts():
+        conf.register_opts(options, group=group)
+    conf.set_override('policy_file', str(policy), 'oslo_policy')
     client = Client(webtest.TestApp(deploy.loadapp(conf, db)))
     rp = client.create_provider('rp', scenarios.INVENTORY)
     shown = client.request('GET', f'/resource_providers/{rp["uuid"]}',
