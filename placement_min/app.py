@@ -13,7 +13,12 @@ _JSON_OFFERS = ['application/json']
 
 def _accepts_json(req) -> bool:
     accept = req.environ.get('HTTP_ACCEPT')
-    if not accept or 'application/json' in accept or '*/*' in accept:
+    if not accept:
+        return True
+    # NOTE: the substring test is only safe without q-values, since
+    # "application/json;q=0" refuses JSON.
+    if 'q=' not in accept and ('application/json' in accept
+                               or '*/*' in accept):
         return True
     return bool(req.accept.acceptable_offers(_JSON_OFFERS))
 

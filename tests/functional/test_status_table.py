@@ -92,6 +92,10 @@ TABLE = {
     '404-old-version': Row(404, 'GET', '/resource_classes', version='1.1'),
     '405': Row(405, 'PATCH', RPS),
     '406-accept': Row(406, 'GET', RPS, headers={'Accept': 'text/html'}),
+    '406-accept-q0': Row(406, 'GET', RPS, headers={
+        'Accept': 'text/html, application/json;q=0, */*;q=0'}),
+    '200-accept-q': Row(200, 'GET', RPS, headers={
+        'Accept': 'text/html;q=0.9, application/json;q=0.1'}),
     '406-microversion': Row(406, 'GET', RPS, version='1.40'),
     '409': Row(409, 'PUT', RPS + '/{rp}/inventories',
                {'resource_provider_generation': 7, 'inventories': {}}),
