@@ -342,3 +342,42 @@ def test_cache_control_no_store_option(conf, db, name):
             Row(204, 'DELETE', '/resource_classes/CUSTOM_A').send(app, '')
         assert response.status_int in (row.status, 404)
         assert response.headers.getall('Cache-Control') == ['no-store']
+
+
+class TestCors:
+    """CORS is off unless allowed_origin is set; its answers carry the
+    same headers as every other response."""
+
+    ORIGIN = 'https://dashboard.example'
+    PREFLIGHT = {'Origin': ORIGIN, 'Access-Control-Request-Method': 'GET'}
+
+    def test_off_by_default(self, app):
+        response = app.options(RPS, headers=self.PREFLIGHT,
+                               expect_errors=True)
+        assert response.status_int == 401
+        response = app.options(RPS, headers={**self.PREFLIGHT,
+                                             'X-Auth-Token': 'admin'},
+                               expect_errors=True)
+        assert response.status_int == 405
+        assert 'Access-Control-Allow-Origin' not in response.headers
+        check_common(response, '1.0')
+        check_error(response, with_code=False)
+
+    @pytest.fixture
+    def cors_app(self, conf, db):
+        conf.set_override('allowed_origin', [self.ORIGIN], 'cors')
+        return webtest.TestApp(deploy.loadapp(conf, db))
+
+    def test_preflight_from_an_allowed_origin(self, cors_app):
+        response = cors_app.options(RPS, headers=self.PREFLIGHT)
+        assert response.status_int == 200
+        assert response.headers['Access-Control-Allow-Origin'] == (
+            self.ORIGIN)
+        check_common(response, '1.0')
+
+    def test_other_origins_get_no_grant(self, cors_app):
+        for origin in ('https://evil.example', 'null'):
+            response = cors_app.get(RPS, headers={
+                'Origin': origin, 'X-Auth-Token': 'admin'})
+            assert 'Access-Control-Allow-Origin' not in response.headers
+            check_common(response, '1.0')
