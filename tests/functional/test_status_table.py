@@ -8,6 +8,7 @@ import logging
 import re
 
 import pytest
+import sqlalchemy
 import webob
 import webtest
 from oslo_log import formatters
@@ -216,13 +217,25 @@ def test_503_is_generic(app, monkeypatch):
         errors.GENERIC_503_DETAIL)
 
 
-def test_503_for_an_unreachable_database(conf):
+def _unreachable_postgresql(conf, tmp_path) -> database.Database:
     # Port 1 on loopback: nothing listens there, so connecting fails at
     # once, as with a database server that is down.
     conf.set_override('connection',
                       'postgresql+psycopg://postgres:pw@127.0.0.1:1/test',
                       'placement_database')
-    db = database.Database.from_conf(conf)
+    return database.Database.from_conf(conf)
+
+
+def _unopenable_sqlite(conf, tmp_path) -> database.Database:
+    # A file in a directory that does not exist cannot be opened.
+    path = tmp_path / 'missing-dir' / 'placement.sqlite'
+    return database.Database(sqlalchemy.create_engine(f'sqlite:///{path}'))
+
+
+@pytest.mark.parametrize('unreachable', [_unreachable_postgresql,
+                                         _unopenable_sqlite])
+def test_503_for_an_unreachable_database(conf, tmp_path, unreachable):
+    db = unreachable(conf, tmp_path)
     try:
         app = webtest.TestApp(deploy.build_pipeline(conf, db))
         response = app.get(RPS, headers={'X-Auth-Token': 'admin'},
@@ -233,7 +246,8 @@ def test_503_for_an_unreachable_database(conf):
     check_common(response, '1.0')
     error = check_error(response, with_code=False)
     assert error['detail'] == errors.GENERIC_503_DETAIL
-    for leak in ('psycopg', '127.0.0.1', 'refused', 'postgres', 'pw'):
+    for leak in ('psycopg', 'sqlite', '127.0.0.1', 'refused', 'postgres',
+                 'pw', 'missing-dir', 'unable to open'):
         assert leak not in response.text
 
 
