@@ -297,10 +297,10 @@ def _components() -> dict:
             'description': 'The microversion: "placement X.Y" from '
                            f'{microversion.MIN_VERSION} to '
                            f'{microversion.MAX_VERSION}, or "placement '
-                           'latest". Absent: 1.0. Malformed: 400; out of '
-                           'range: 406.',
-            'schema': {'type': 'string',
-                       'pattern': '^placement (latest|[0-9]+\\.[0-9]+)$'},
+                           'latest", possibly among other services\' '
+                           '("compute 2.1, placement 1.5"). Absent: 1.0. '
+                           'Malformed: 400; out of range: 406.',
+            'schema': {'type': 'string'},
         }},
         'securitySchemes': {'token': {
             'type': 'apiKey', 'in': 'header', 'name': 'X-Auth-Token',

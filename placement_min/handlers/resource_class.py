@@ -54,7 +54,7 @@ def show_class(req):
                                    last_modified=rc['updated_at'])
 
 
-@operation.declare('Rename a custom resource class (1.2 to 1.6).',
+@operation.declare('Rename a custom resource class.',
                    {200: response_bodies.RESOURCE_CLASS},
                    bodies={(1, 2): schemas.rename}, errors=(400, 404, 409))
 def rename_class(req):
@@ -69,7 +69,7 @@ def rename_class(req):
 
 @operation.declare(
     'Create a custom resource class (201) or confirm that it exists '
-    '(204), without a body (1.7+).', {201: None, 204: None}, errors=(400,))
+    '(204), without a body.', {201: None, 204: None}, errors=(400,))
 def ensure_class(req):
     """PUT from 1.7: create the custom class (201) or confirm it (204)."""
     req.context.can(policies.UPDATE)
