@@ -94,14 +94,3 @@ def test_method_not_served_is_405_with_allow(table, method, version,
     assert raised.value.headers == [('Allow', allowed)]
     assert allowed in raised.value.detail
 
-
-def test_every_real_route_has_a_policy_checked_handler():
-    """Each handler of the service's table is a function of the handlers
-    package, so that the policy walk in the functional tests reaches it."""
-    for route in router.ROUTES:
-        for entry in route.methods.values():
-            entries = entry if isinstance(entry, tuple) else (
-                router.Since(route.since, entry),)
-            for since in entries:
-                assert since.handler.__module__.startswith(
-                    'placement_min.handlers.')
