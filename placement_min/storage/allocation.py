@@ -33,10 +33,9 @@ CONSUMER = tables.consumers
 # "incomplete" consumers; a later request at 1.8+ replaces it.
 INCOMPLETE_CONSUMER_ID = '00000000-0000-0000-0000-000000000000'
 
-# A provider generation conflict here means another writer changed a
-# provider whose generation this client never sent: re-read and re-check
-# rather than fail the request, as Placement does.
-_PROVIDER_CONFLICT_ATTEMPTS = 10
+# How often a write that lost a race it was not asked to detect is run
+# again, re-reading and re-checking everything, before it gives up (409).
+_CONFLICT_ATTEMPTS = 10
 
 _SELECT_CONSUMER = sa.select(
     CONSUMER.c.id, CONSUMER.c.generation, CONSUMER.c.project_id,
@@ -129,7 +128,7 @@ def _check_consumer_generation(row, consumer: ConsumerWrite) -> None:
 
 
 def _shown(generation: int | None) -> str:
-    return 'null (a new consumer)' if generation is None else str(generation)
+    return 'null' if generation is None else str(generation)
 
 
 def _touched_providers(conn: sa.Connection, uuids, consumer_id) -> dict:
@@ -214,7 +213,7 @@ def _delete_consumer(conn: sa.Connection, uuid: str, row) -> None:
         CONSUMER.c.id == row.id, CONSUMER.c.generation == row.generation))
     if result.rowcount != 1:
         raise errors.ConsumerGenerationConflict(
-            uuid=uuid, expected=row.generation, actual='changed')
+            uuid=uuid, expected=row.generation, actual='newer')
 
 
 def _save_consumer(conn: sa.Connection, row, consumer: ConsumerWrite,
@@ -234,7 +233,7 @@ def _save_consumer(conn: sa.Connection, row, consumer: ConsumerWrite,
             # Another request created this consumer at the same moment.
             raise errors.ConsumerGenerationConflict(
                 uuid=consumer.uuid, expected=_shown(None),
-                actual='created concurrently') from None
+                actual='newer') from None
     values = {'generation': row.generation + 1, 'updated_at': now}
     for field in ('project_id', 'user_id', 'consumer_type'):
         if getattr(consumer, field) is not None:
@@ -244,7 +243,7 @@ def _save_consumer(conn: sa.Connection, row, consumer: ConsumerWrite,
     ).values(values))
     if result.rowcount != 1:
         raise errors.ConsumerGenerationConflict(
-            uuid=consumer.uuid, expected=row.generation, actual='changed')
+            uuid=consumer.uuid, expected=row.generation, actual='newer')
     return row.id
 
 
@@ -290,13 +289,18 @@ def _delete(db, conn: sa.Connection, uuid: str) -> None:
     _delete_consumer(conn, uuid, row)
 
 
-def _retrying_provider_conflicts(write, db, *args) -> None:
-    for attempt in range(1, _PROVIDER_CONFLICT_ATTEMPTS + 1):
+def _retrying(write, db, *args, consumer_races: bool) -> None:
+    """Run ``write`` again when it lost a race the client did not ask
+    to detect: on a provider generation always (clients send none with
+    allocations), on the consumer's when the client sent none either."""
+    races = ((errors.ConcurrentUpdate, errors.ConsumerGenerationConflict)
+             if consumer_races else errors.ConcurrentUpdate)
+    for attempt in range(1, _CONFLICT_ATTEMPTS + 1):
         try:
             write(db, *args)
             return
-        except errors.ConcurrentUpdate:
-            if attempt == _PROVIDER_CONFLICT_ATTEMPTS:
+        except races:
+            if attempt == _CONFLICT_ATTEMPTS:
                 raise
 
 
@@ -304,9 +308,10 @@ def replace_for_consumer(db, consumer: ConsumerWrite,
                          allocations: dict[str, dict[str, int]]) -> None:
     """Make the consumer's allocations exactly ``allocations``
     ({provider uuid: {class: amount}}); empty removes the consumer."""
-    _retrying_provider_conflicts(_replace, db, consumer, allocations)
+    _retrying(_replace, db, consumer, allocations,
+              consumer_races=not consumer.check_generation)
 
 
 def delete_for_consumer(db, uuid: str) -> None:
     """Remove all of the consumer's allocations, and the consumer."""
-    _retrying_provider_conflicts(_delete, db, uuid)
+    _retrying(_delete, db, uuid, consumer_races=True)

@@ -400,6 +400,73 @@ def test_racing_writers_for_the_last_units_cannot_both_win(client, db, rp):
     assert generation_of(client, rp) == rp['generation'] + 1
 
 
+def test_racing_writers_of_one_consumer_all_apply(client, db, rp, rp2):
+    """Writers that send no consumer generation (below 1.28) are run
+    again when another wins the race, so every one of them applies."""
+    consumer = new_consumer()
+    barrier = threading.Barrier(4)
+    outcomes = []
+
+    def write(n):
+        barrier.wait()
+        try:
+            storage.replace_for_consumer(
+                db, storage.ConsumerWrite(uuid=consumer),
+                {(rp, rp2)[n % 2]['uuid']: {'VCPU': 1}})
+            outcomes.append('applied')
+        except errors.PlacementError as exc:
+            outcomes.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes == ['applied'] * 4
+    body = get(client, consumer)
+    assert body['consumer_generation'] == 4
+    assert len(body['allocations']) == 1
+
+
+def _consumer_losing_once(monkeypatch) -> list:
+    """Make the first consumer compare-and-set lose to another writer."""
+    real = storage._save_consumer
+    calls = []
+
+    def save(conn, row, consumer, now):
+        calls.append(consumer.uuid)
+        if len(calls) == 1:
+            raise errors.ConsumerGenerationConflict(
+                uuid=consumer.uuid, expected=row.generation, actual='newer')
+        return real(conn, row, consumer, now)
+
+    monkeypatch.setattr(storage, '_save_consumer', save)
+    return calls
+
+
+def test_consumer_race_is_retried_without_a_generation(client, rp,
+                                                       monkeypatch):
+    consumer = new_consumer()
+    put(client, consumer, {rp['uuid']: {'VCPU': 1}}, version='1.27')
+    calls = _consumer_losing_once(monkeypatch)
+    put(client, consumer, {rp['uuid']: {'VCPU': 2}}, version='1.27')
+    assert len(calls) == 2
+    assert get(client, consumer)['allocations'][rp['uuid']][
+        'resources'] == {'VCPU': 2}
+
+
+def test_consumer_race_is_409_with_a_generation(client, rp, monkeypatch):
+    consumer = new_consumer()
+    put(client, consumer, {rp['uuid']: {'VCPU': 1}})
+    before = snapshot(client, [rp], [consumer])
+    calls = _consumer_losing_once(monkeypatch)
+    response = put(client, consumer, {rp['uuid']: {'VCPU': 2}},
+                   generation=1, status=409)
+    assert error(response)['code'] == CONFLICT
+    assert len(calls) == 1
+    assert snapshot(client, [rp], [consumer]) == before
+
+
 def _losing_first(monkeypatch, losses: int) -> list:
     """Make the first ``losses`` generation bumps lose to a concurrent
     writer, as the compare-and-set reports it."""
