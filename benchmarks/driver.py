@@ -50,6 +50,9 @@ def parse_args(argv):
     parser.add_argument('--db-url',
                         help='SQLAlchemy URL of a PostgreSQL or MariaDB '
                              'server; a scratch database is created on it')
+    parser.add_argument('--only', action='append', default=[],
+                        help='run only the scenarios whose name contains '
+                             'this text (repeatable); the floor always runs')
     parser.add_argument('--json', type=Path,
                         help='also write the JSON lines to this file')
     args = parser.parse_args(argv)
@@ -224,6 +227,9 @@ def run(args, workdir: Path, stack: ExitStack) -> list[dict]:
         scenarios.PutAll(providers, args.connections,
                          scenarios.THIRTY_CLASSES),
     ]
+    if args.only:
+        plan = [scenario for scenario in plan
+                if any(text in scenario.name for text in args.only)]
     rows = [dict(floor_row, providers=args.providers)]
     for scenario in plan:
         rows.append(dict(measure(scenario, service.address, keepalive, args,

@@ -53,6 +53,32 @@ _SELECT_ONE = sa.select(
 ).where(RP.c.uuid == sa.bindparam('uuid'))
 
 
+_SELECT_PROVIDER = sa.select(RP.c.id, RP.c.generation).where(
+    RP.c.uuid == sa.bindparam('uuid'))
+
+_SELECT_EXISTING = sa.select(INV.c.resource_class_id, INV.c.id).where(
+    INV.c.resource_provider_id == sa.bindparam('rp_id'))
+
+_USAGE_BY_CLASS = sa.select(
+    ALLOC.c.resource_class_id, sa.func.sum(ALLOC.c.used),
+).where(ALLOC.c.resource_provider_id == sa.bindparam('rp_id')).group_by(
+    ALLOC.c.resource_class_id)
+
+# NOTE: the bind names differ from the column names, which SQLAlchemy
+# reserves for its own SET parameters.
+_UPDATE_FIELDS = INV.update().where(
+    INV.c.id == sa.bindparam('inv_id'),
+).values(updated_at=sa.bindparam('now'),
+         **{f: sa.bindparam('new_' + f) for f in FIELDS})
+
+_INSERT = INV.insert()
+
+
+def _update_params(inv_id: int, now, fields: dict) -> dict:
+    return {'inv_id': inv_id, 'now': now,
+            **{'new_' + f: fields[f] for f in FIELDS}}
+
+
 def capacity(fields: dict) -> float:
     return (fields['total'] - fields['reserved']) * fields['allocation_ratio']
 
@@ -133,8 +159,7 @@ def update_one(db, conn: sa.Connection, uuid: str, rc: str,
     if row.inv_id is None:
         raise errors.InventoryClassAbsent(uuid=uuid, resource_class=rc)
     new_generation = bump_generation(conn, row.rp_id, row.generation, uuid)
-    conn.execute(INV.update().where(INV.c.id == row.inv_id)
-                 .values(updated_at=utcnow(), **fields))
+    conn.execute(_UPDATE_FIELDS, _update_params(row.inv_id, utcnow(), fields))
     _warn_if_below_usage(uuid, rc, fields, row.used)
     return new_generation
 
@@ -151,18 +176,14 @@ def delete_one(db, conn: sa.Connection, uuid: str, rc: str) -> None:
 
 
 def _provider(conn: sa.Connection, uuid: str):
-    row = conn.execute(sa.select(RP.c.id, RP.c.generation)
-                       .where(RP.c.uuid == uuid)).first()
+    row = conn.execute(_SELECT_PROVIDER, {'uuid': uuid}).first()
     if row is None:
         raise errors.ResourceProviderNotFound(uuid=uuid)
     return row
 
 
 def _usage_by_class_id(conn: sa.Connection, rp_id: int) -> dict[int, int]:
-    return dict(conn.execute(
-        sa.select(ALLOC.c.resource_class_id, sa.func.sum(ALLOC.c.used))
-        .where(ALLOC.c.resource_provider_id == rp_id)
-        .group_by(ALLOC.c.resource_class_id)).all())
+    return dict(conn.execute(_USAGE_BY_CLASS, {'rp_id': rp_id}).all())
 
 
 @writer
@@ -177,9 +198,8 @@ def replace_all(db, conn: sa.Connection, uuid: str, generation: int | None,
     _check_generation(provider, generation, uuid)
     class_ids = ids_for_names(conn, inventories)
     names = {v: k for k, v in class_ids.items()}
-    existing = dict(conn.execute(
-        sa.select(INV.c.resource_class_id, INV.c.id)
-        .where(INV.c.resource_provider_id == provider.id)).all())
+    existing = dict(conn.execute(_SELECT_EXISTING,
+                                 {'rp_id': provider.id}).all())
     usage = _usage_by_class_id(conn, provider.id)
     removed = set(existing) - set(names)
     in_use = sorted(rc_id for rc_id in removed if usage.get(rc_id))
@@ -192,25 +212,18 @@ def replace_all(db, conn: sa.Connection, uuid: str, generation: int | None,
     if removed:
         conn.execute(INV.delete().where(INV.c.id.in_(
             [existing[rc_id] for rc_id in removed])))
-    # NOTE: the bind names differ from the column names, which SQLAlchemy
-    # reserves for its own SET parameters.
-    updates = [{'inv_id': existing[class_ids[rc]], 'now': now,
-                **{'new_' + f: fields[f] for f in FIELDS}}
+    updates = [_update_params(existing[class_ids[rc]], now, fields)
                for rc, fields in inventories.items()
                if class_ids[rc] in existing]
     if updates:
-        conn.execute(
-            INV.update().where(INV.c.id == sa.bindparam('inv_id'))
-            .values(updated_at=sa.bindparam('now'),
-                    **{f: sa.bindparam('new_' + f) for f in FIELDS}),
-            updates)
+        conn.execute(_UPDATE_FIELDS, updates)
     inserts = [dict(fields, resource_provider_id=provider.id,
                     resource_class_id=class_ids[rc],
                     created_at=now, updated_at=now)
                for rc, fields in inventories.items()
                if class_ids[rc] not in existing]
     if inserts:
-        conn.execute(INV.insert(), inserts)
+        conn.execute(_INSERT, inserts)
     for rc, fields in inventories.items():
         _warn_if_below_usage(uuid, rc, fields, usage.get(class_ids[rc]))
     return new_generation

@@ -133,14 +133,17 @@ def delete(db, conn: sa.Connection, name: str) -> None:
         raise errors.ResourceClassInUse(name=name) from None
 
 
+_IDS_FOR_NAMES = sa.select(RC.c.name, RC.c.id).where(
+    RC.c.name.in_(sa.bindparam('names', expanding=True)))
+
+
 def ids_for_names(conn: sa.Connection, names) -> dict[str, int]:
     """Ids of ``names`` in one statement; UnknownResourceClass if any is
     not a class."""
     names = set(names)
     if not names:
         return {}
-    found = dict(conn.execute(
-        sa.select(RC.c.name, RC.c.id).where(RC.c.name.in_(names))).all())
+    found = dict(conn.execute(_IDS_FOR_NAMES, {'names': sorted(names)}).all())
     missing = sorted(names - found.keys())
     if missing:
         raise errors.UnknownResourceClass(name=', '.join(missing))

@@ -67,6 +67,17 @@ def _check_unique(conn: sa.Connection, uuid: str | None, name: str,
                                    field='name', value=name)
 
 
+# Built once, with bind parameters: every write runs it, and building
+# a statement costs more than executing this one. The bind names differ
+# from the column names, which SQLAlchemy reserves for SET parameters.
+_BUMP_GENERATION = (
+    RP.update()
+    .where(RP.c.id == sa.bindparam('rp_id'),
+           RP.c.generation == sa.bindparam('expected'))
+    .values(generation=sa.bindparam('next_generation'),
+            updated_at=sa.bindparam('now')))
+
+
 def bump_generation(conn: sa.Connection, rp_id: int, generation: int,
                     uuid: str) -> int:
     """The compare-and-set at the heart of every provider write.
@@ -74,10 +85,9 @@ def bump_generation(conn: sa.Connection, rp_id: int, generation: int,
     Zero rows updated means another transaction changed the provider
     since ``generation`` was read: the caller's transaction rolls back.
     """
-    result = conn.execute(
-        RP.update()
-        .where(RP.c.id == rp_id, RP.c.generation == generation)
-        .values(generation=generation + 1, updated_at=utcnow()))
+    result = conn.execute(_BUMP_GENERATION, {
+        'rp_id': rp_id, 'expected': generation,
+        'next_generation': generation + 1, 'now': utcnow()})
     if result.rowcount != 1:
         raise errors.ConcurrentUpdate(uuid=uuid)
     return generation + 1

@@ -1,0 +1,53 @@
+"""The policy enforcer looks at the operator's file every few seconds,
+not on every check, and still picks up an edit."""
+
+from oslo_policy import opts as policy_opts
+
+from placement_min import context
+from placement_min.policies import resource_provider as policies
+
+
+def _creds(roles):
+    return context.RequestContext(user_id='u', project_id='p', roles=roles)
+
+
+def _use_policy_file(conf, path) -> None:
+    # An override on this conf only: set_defaults(policy_file=) would
+    # change the option's default for every later test.
+    policy_opts.set_defaults(conf)
+    conf.set_override('policy_file', str(path), group='oslo_policy')
+
+
+def test_edit_takes_effect_after_the_interval(conf, tmp_path, monkeypatch):
+    policy_file = tmp_path / 'policy.yaml'
+    policy_file.write_text(f'"{policies.LIST}": "rule:admin_api"\n')
+    _use_policy_file(conf, policy_file)
+    now = [1000.0]
+    monkeypatch.setattr(context.time, 'monotonic', lambda: now[0])
+    enforcer = context.create_enforcer(conf)
+    member = _creds(['member'])
+    assert not enforcer.enforce(policies.LIST, {}, member)
+
+    policy_file.write_text(f'"{policies.LIST}": "role:member"\n')
+    now[0] += 1.0
+    assert not enforcer.enforce(policies.LIST, {}, member)
+    now[0] += context.POLICY_RECHECK_INTERVAL
+    assert enforcer.enforce(policies.LIST, {}, member)
+
+
+def test_files_are_not_searched_on_every_check(conf, tmp_path,
+                                               monkeypatch):
+    _use_policy_file(conf, tmp_path / 'absent.yaml')
+    enforcer = context.create_enforcer(conf)
+    searches = []
+    original = enforcer._get_policy_path
+
+    def counting(path):
+        searches.append(path)
+        return original(path)
+
+    monkeypatch.setattr(enforcer, '_get_policy_path', counting)
+    admin = _creds(['admin'])
+    for _ in range(100):
+        assert enforcer.enforce(policies.LIST, {}, admin)
+    assert len(searches) <= 2
