@@ -12,7 +12,8 @@ from placement_min import errors
 
 LOG = logging.getLogger(__name__)
 
-_NO_TOKEN = 'Authentication is required: send a token in X-Auth-Token.'
+# A message for the client, not a credential.
+_NO_TOKEN = 'Authentication is required: send a token in X-Auth-Token.'  # noqa: S105
 
 
 class NoAuth2:
