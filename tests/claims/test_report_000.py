@@ -5,7 +5,9 @@ import pickle
 import uuid
 
 import pytest
+import requests
 
+from tests import servers
 from tests.claims import scenarios
 
 INVENTORY = scenarios.INVENTORY
@@ -19,6 +21,41 @@ def test_r000_1_csp_on_every_response(client, monkeypatch, kind):
     response = scenarios.provoke(kind, client, monkeypatch)
     for name, value in scenarios.SECURITY_HEADERS.items():
         assert response.headers.get(name) == value, (kind, name)
+
+
+def test_r000_1_csp_on_responses_served_by_uwsgi(tmp_path, db_url):
+    """As deployed, under uwsgi: what uwsgi itself adds (or lets through)
+    must not drop a header or leak a Server banner."""
+    config = servers.write_config(tmp_path, db_url)
+    server = servers.start_uwsgi(tmp_path, config, processes=1)
+    admin = {'X-Auth-Token': 'admin',
+             'OpenStack-API-Version': 'placement latest'}
+    try:
+        responses = [
+            requests.get(server.url + '/', timeout=30),
+            requests.get(server.url + '/resource_providers', timeout=30),
+            requests.get(server.url + '/resource_providers', headers=admin,
+                         timeout=30),
+            requests.get(server.url + '/resource_providers/%C0%AE',
+                         headers=admin, timeout=30),
+            requests.patch(server.url + '/resource_providers',
+                           headers=admin, timeout=30),
+            requests.post(server.url + '/resource_providers',
+                          data=b'{"name": "' + b'x' * 200000 + b'"}',
+                          headers={**admin,
+                                   'Content-Type': 'application/json'},
+                          timeout=30),
+        ]
+    finally:
+        server.stop()
+    assert [r.status_code for r in responses] == [200, 401, 200, 404, 405,
+                                                  413]
+    for response in responses:
+        for name, value in scenarios.SECURITY_HEADERS.items():
+            assert response.headers.get(name) == value, (
+                response.status_code, name)
+        assert 'Server' not in response.headers
+        assert response.headers['Content-Type'] == 'application/json'
 
 
 # R000-2 -------------------------------------------------------------------
