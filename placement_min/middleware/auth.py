@@ -44,9 +44,17 @@ def keystone_auth_token(application, conf):
     of this service's own configuration object."""
     from keystonemiddleware import auth_token  # optional dependency
 
-    return auth_token.AuthProtocol(
+    protocol = auth_token.AuthProtocol(
         application, {'oslo_config_config': conf,
                       'delay_auth_decision': False})
+    # NOTE: without it, auth_token asks the identity service for the URI
+    # while answering each 401, and fails that request when it cannot:
+    # refuse to start instead.
+    if not conf.keystone_authtoken.www_authenticate_uri:
+        raise ValueError('auth_strategy = keystone needs [keystone_authtoken]'
+                         ' www_authenticate_uri (the public identity '
+                         'endpoint named in 401 responses).')
+    return protocol
 
 
 class IdentityToContext:

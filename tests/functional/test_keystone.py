@@ -127,3 +127,10 @@ def test_forged_identity_headers_are_ignored(app, tokens):
 def test_public_paths_need_no_token(app, path):
     assert get(app, path=path).status_int == 200
 
+
+
+def test_missing_www_authenticate_uri_refuses_to_start(conf, db):
+    """Without it every 401 would fail on a lookup; fail at start instead."""
+    conf.set_override('auth_strategy', 'keystone', 'api')
+    with pytest.raises(ValueError, match='www_authenticate_uri'):
+        deploy.loadapp(conf, db)
