@@ -10,6 +10,7 @@ from oslo_middleware import request_id
 from oslo_middleware import sizelimit
 
 from placement_min import conf as placement_conf
+from placement_min import errors
 from placement_min import openapi
 from placement_min.app import PlacementApp
 from placement_min.context import create_enforcer
@@ -80,7 +81,15 @@ def loadapp(conf, db: Database | None = None):
     if conf.placement_database.sync_on_startup:
         migration.sync(db.engine)
     else:
-        resource_class.ensure_standard_classes(db)
+        try:
+            resource_class.ensure_standard_classes(db)
+        except errors.DatabaseUnavailable:
+            # NOTE: a worker that uwsgi (re)starts while the database is
+            # away must still load, or uwsgi (need-app) ends the whole
+            # service. It answers 503 until the database is back; the
+            # next worker to start, or "db sync", adds the classes.
+            LOG.warning('Database unavailable while loading; standard '
+                        'resource classes not checked')
     return build_pipeline(conf, db)
 
 

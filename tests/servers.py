@@ -21,6 +21,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UWSGI_INI = os.path.join(REPO, 'etc', 'placement-min', 'uwsgi.ini')
 START_TIMEOUT = 30
 STOP_TIMEOUT = 15
+# What uwsgi logs when a worker has loaded the application.
+APP_LOADED = "WSGI app 0 (mountpoint='') ready"
 
 
 def _die_with_parent() -> None:
@@ -72,7 +74,9 @@ class Server:
                 stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
         self.pid = self.process.pid
 
-    def wait_until_serving(self) -> None:
+    def wait_until_serving(self, apps_loaded: int = 0) -> None:
+        """Until GET / answers and ``apps_loaded`` workers say (in the
+        log) that they loaded the application."""
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -80,7 +84,8 @@ class Server:
                                    f'{self.process.returncode}:\n'
                                    f'{self.log()}')
             try:
-                if requests.get(self.url + '/', timeout=5).ok:
+                if (requests.get(self.url + '/', timeout=5).ok
+                        and self.log().count(APP_LOADED) >= apps_loaded):
                     return
             except requests.RequestException:
                 pass  # not listening yet, or still loading the app
@@ -106,14 +111,15 @@ class Server:
 
 
 def start_uwsgi(directory, config_file: str, processes: int) -> Server:
-    """uwsgi with the shipped uwsgi.ini, serving once this returns."""
+    """uwsgi with the shipped uwsgi.ini, every worker serving once
+    this returns."""
     port = free_port()
     command = [executable('uwsgi'), '--ini', UWSGI_INI,
                '--http', f'127.0.0.1:{port}',
                '--processes', str(processes), '--no-orphans']
     server = Server(command, port, config_file,
                     os.path.join(str(directory), 'uwsgi.log'))
-    server.wait_until_serving()
+    server.wait_until_serving(apps_loaded=processes)
     return server
 
 
@@ -147,7 +153,9 @@ class TcpProxy:
             listener, self._listener = self._listener, None
             connections, self._connections = self._connections, []
         if listener is not None:
-            listener.close()
+            # shutdown, not only close: it wakes the thread in accept(),
+            # which would otherwise keep the port listening.
+            _close(listener)
         for conn in connections:
             _close(conn)
 

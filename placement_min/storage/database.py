@@ -39,11 +39,13 @@ def _is_retryable(exc: sa.exc.DBAPIError) -> bool:
     orig = exc.orig
     if getattr(orig, 'sqlstate', None) in _RETRY_SQLSTATES:
         return True
+    # NOTE: SQLite's "database is locked" is not retried. It comes only
+    # after the busy timeout has already waited that long for the write
+    # lock: retrying would multiply the wait past any client's patience
+    # (and uwsgi's harakiri), and a lock held that long means the
+    # database is unavailable, which the client is told (503).
     args = getattr(orig, 'args', ())
-    if args and args[0] in _RETRY_MYSQL_ERRNOS:
-        return True
-    # SQLite reports a busy timeout that ran out as "database is locked".
-    return 'database is locked' in str(orig)
+    return bool(args) and args[0] in _RETRY_MYSQL_ERRNOS
 
 
 def _configure_sqlite(engine: sa.Engine, busy_timeout_ms: int) -> None:
