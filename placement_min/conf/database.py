@@ -28,7 +28,9 @@ OPTS = [
         default=5,
         min=1,
         help='Connections kept open per worker process (server '
-             'databases only).'),
+             'databases only). Each uwsgi worker builds its own engine '
+             'and pool after the fork (lazy-apps = true in uwsgi.ini), '
+             'so no connection is ever shared between processes.'),
     cfg.IntOpt(
         'max_overflow',
         default=10,

@@ -2,6 +2,7 @@
 two worker processes, and a client that reuses its connection."""
 
 import os
+import re
 
 import pytest
 import requests
@@ -80,6 +81,13 @@ def test_inventory_round_trip_on_one_connection(uwsgi):
     # Keep-alive held: all of the above went over one connection.
     pools = session.get_adapter(url).poolmanager.pools
     assert [pools[key].num_connections for key in pools.keys()] == [1]
+
+    # Each worker loaded the application, and so built its own engine,
+    # after the fork; the master never did (lazy-apps).
+    loaded = re.findall(re.escape(servers.APP_LOADED) + r'.* pid: (\d+)',
+                        uwsgi.log())
+    assert len(set(loaded)) == len(loaded) == 2
+    assert str(uwsgi.pid) not in loaded
     _assert_stopped(uwsgi)
 
 
