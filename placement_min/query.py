@@ -25,13 +25,21 @@ def uuid_value(value: str) -> str:
 uuid_value.schema = {'type': 'string', 'format': 'uuid'}
 
 
+# NOTE: control characters are refused as in names in bodies; a NUL
+# would otherwise reach PostgreSQL, which cannot compare text with one.
+NO_CONTROL_CHARACTERS = '^[^\\x00-\\x1f\\x7f]+$'
+
+
 def text_value(max_length: int) -> Callable[[str], str]:
     def check(value: str) -> str:
         if not 1 <= len(value) <= max_length:
             raise ValueError(f'must be 1 to {max_length} characters')
+        if not re.fullmatch(NO_CONTROL_CHARACTERS, value):
+            raise ValueError('must not contain control characters')
         return value
     check.schema = {'type': 'string', 'minLength': 1,
-                    'maxLength': max_length}
+                    'maxLength': max_length,
+                    'pattern': NO_CONTROL_CHARACTERS}
     return check
 
 
