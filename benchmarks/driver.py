@@ -50,6 +50,9 @@ def parse_args(argv):
     parser.add_argument('--db-url',
                         help='SQLAlchemy URL of a PostgreSQL or MariaDB '
                              'server; a scratch database is created on it')
+    parser.add_argument('--http11', action='store_true',
+                        help='serve both apps with --http11-socket (HTTP/1.1 '
+                             'keep-alive) instead of --http-socket')
     parser.add_argument('--only', action='append', default=[],
                         help='run only the scenarios whose name contains '
                              'this text (repeatable); the floor always runs')
@@ -175,6 +178,18 @@ def print_table(rows: list[dict]) -> None:
               f'{100 * row["ratio_to_floor"]:>5.1f}%')
 
 
+def print_scaling(rows: list[dict]) -> None:
+    """Latency with many providers over latency with few, per GET."""
+    first = {}
+    for row in rows:
+        earlier = first.setdefault(row['scenario'], row)
+        if earlier is not row and earlier['p50_ms']:
+            print(f'{row["scenario"]}: p50 at {row["providers"]} providers '
+                  f'is {row["p50_ms"] / earlier["p50_ms"]:.2f}x, p99 '
+                  f'{row["p99_ms"] / earlier["p99_ms"]:.2f}x that at '
+                  f'{earlier["providers"]}')
+
+
 def count_access_lines(log_file: Path) -> int:
     if not log_file.exists():
         return 0
@@ -190,11 +205,13 @@ def run(args, workdir: Path, stack: ExitStack) -> list[dict]:
         CONFIG.format(log_file=log_file, url=url.replace('%', '%%')))
     prepare_database(Path(env['PLACEMENT_MIN_CONFIG_FILE']))
 
+    socket_flag = '--http11-socket' if args.http11 else '--http-socket'
     floor = stack.enter_context(
-        Server('benchmarks.floor:application', workdir / 'floor.out'))
+        Server('benchmarks.floor:application', workdir / 'floor.out',
+               socket_flag=socket_flag))
     service = stack.enter_context(
         Server('placement_min.wsgi:application', workdir / 'uwsgi.out',
-               env))
+               env, socket_flag))
     print('uwsgi command (the floor differs only in --module):')
     print('  ' + ' '.join(service.command))
     keepalive = client.probe_keepalive(service.address)
@@ -251,7 +268,8 @@ def run(args, workdir: Path, stack: ExitStack) -> list[dict]:
     service.stop()
     served = sum(row['requests'] for row in rows[1:])
     print(f'access log lines: {count_access_lines(log_file)} for '
-          f'{served} measured requests plus seeding')
+          f'{served} measured requests plus seeding; load average now '
+          f'{os.getloadavg()[0]:.1f}')
     return rows
 
 
@@ -259,12 +277,14 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     now = time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())
     print(f'placement_min benchmark, {now}, {platform.machine()}, '
-          f'{os.cpu_count()} cores, Python {platform.python_version()}')
+          f'{os.cpu_count()} cores, Python {platform.python_version()}, '
+          f'load average {os.getloadavg()[0]:.1f}')
     with tempfile.TemporaryDirectory(prefix='placement-bench-') as tmp:
         with ExitStack() as stack:
             rows = run(args, Path(tmp), stack)
     print()
     print_table(rows)
+    print_scaling(rows)
     print()
     lines = [json.dumps(row, sort_keys=True) for row in rows]
     print('\n'.join(lines))

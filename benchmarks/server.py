@@ -60,11 +60,12 @@ def _die_with_parent():
 class Server:
     """A uwsgi master serving ``module`` on 127.0.0.1:<free port>."""
 
-    def __init__(self, module: str, log_path: Path, env: dict | None = None):
+    def __init__(self, module: str, log_path: Path, env: dict | None = None,
+                 socket_flag: str = '--http-socket'):
         self.port = free_port()
         self.address = ('127.0.0.1', self.port)
         self.command = [uwsgi_binary(), *ini_flags(), '--module', module,
-                        '--http-socket', f'127.0.0.1:{self.port}']
+                        socket_flag, f'127.0.0.1:{self.port}']
         if sys.prefix != sys.base_prefix:
             self.command += ['--home', sys.prefix]
         self.env = dict(os.environ, **(env or {}))
