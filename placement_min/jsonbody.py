@@ -9,6 +9,7 @@ size limit) whose detail says what was wrong without echoing the body.
 
 import json
 import math
+import re
 
 import jsonschema
 import webob.exc
@@ -17,6 +18,9 @@ from placement_min import errors
 
 JSON_TYPE = 'application/json'
 _DETAIL_LIMIT = 300
+# Half of a UTF-16 surrogate pair, escaped; alone it decodes to a string
+# that cannot be encoded as UTF-8, so storage would fail on it.
+_SURROGATE_ESCAPE = re.compile(r'\\u[dD][89a-fA-F][0-9a-fA-F]{2}')
 
 
 class _Refused(ValueError):
@@ -41,6 +45,14 @@ def _finite_float(text):
     if not math.isfinite(value):
         raise _Refused('number out of range')
     return value
+
+
+def _has_lone_surrogate(data) -> bool:
+    try:
+        json.dumps(data, ensure_ascii=False).encode('utf-8')
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _depth(value) -> int:
@@ -121,6 +133,10 @@ def read(req, validator: jsonschema.Draft4Validator, max_depth: int) -> dict:
     if _depth(data) > max_depth:
         raise errors.HTTPError(
             400, f'The request body nests deeper than {max_depth} levels.')
+    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(data):
+        raise errors.HTTPError(
+            400, 'Refused JSON in request body: a string holds half of a '
+                 'UTF-16 surrogate pair, which is not a character.')
     error = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if error is not None:
         message = error.message

@@ -94,7 +94,7 @@ def _previous(version) -> tuple:
     return (version[0], version[1] - 1)
 
 
-def json_schema(draft4: dict) -> dict:
+def json_schema(draft4: object) -> object:
     """A Draft 4 schema in the JSON Schema dialect of OpenAPI 3.1.
 
     Only the boolean exclusive bounds differ among the keywords our
