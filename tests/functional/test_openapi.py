@@ -14,6 +14,7 @@ from placement_min import openapi
 from placement_min import router
 from placement_min.cmd import openapi as openapi_cmd
 from placement_min.request import PlacementRequest
+from placement_min.schemas import resource_class as resource_class_schemas
 from tests.conftest import ADMIN
 
 COMMITTED = (pathlib.Path(__file__).parents[2] / 'etc' / 'placement-min'
@@ -72,6 +73,14 @@ def test_versioned_bodies_and_statuses():
     assert '401' not in paths['/']['get']['responses']
     assert paths['/']['get']['security'] == []
     assert '404' in paths['/usages']['get']['responses']
+
+
+def test_a_schema_change_shows_up_in_the_description(monkeypatch):
+    name = resource_class_schemas.create.schema['properties']['name']
+    monkeypatch.setitem(name, 'maxLength', 99)
+    body = openapi.build()['paths']['/resource_classes']['post'][
+        'requestBody']['content']['application/json']['schema']
+    assert body['properties']['name']['maxLength'] == 99
 
 
 def test_draft4_exclusive_bounds_become_openapi_3_1():
