@@ -19,7 +19,7 @@ import requests
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UWSGI_INI = os.path.join(REPO, 'etc', 'placement-min', 'uwsgi.ini')
-START_TIMEOUT = 30
+START_TIMEOUT = 60
 STOP_TIMEOUT = 15
 # What uwsgi logs when a worker has loaded the application.
 APP_LOADED = "WSGI app 0 (mountpoint='') ready"
