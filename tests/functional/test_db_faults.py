@@ -130,13 +130,14 @@ def test_outage_gives_503_then_service_resumes(uwsgi, outage):
                                   'inventories': {'VCPU': {'total': 8}}})
     assert put.status_code == 200
     before = put.json()
-    # Every worker holds pooled connections when the outage begins.
+    # The workers that served these hold pooled connections when the
+    # outage begins: those connections break.
     for _ in range(10):
         assert session.get(path).json() == before
 
     outage.begin()
     try:
-        # Enough requests that both workers meet the outage.
+        # Several requests, which uwsgi spreads over its workers.
         for total in range(16, 20):
             _assert_unavailable(session.put(path, json={
                 'resource_provider_generation': 1,
