@@ -17,6 +17,15 @@ from tests import databases
 ADMIN = {'X-Auth-Token': 'admin'}
 USER = {'X-Auth-Token': 'alice:project-a'}
 LATEST = 'placement latest'
+# The contract's security headers, with their default values.
+SECURITY_HEADERS = {
+    'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'; "
+                               "base-uri 'none'; form-action 'none'",
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'no-referrer',
+    'Cross-Origin-Resource-Policy': 'same-origin',
+}
 
 
 def version_header(version: str) -> dict:

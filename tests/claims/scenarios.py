@@ -15,14 +15,6 @@ from placement_min.storage import resource_provider as rp_storage
 UUID_TEXT = re.compile(r'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-'
                        r'[0-9a-f]{12}', re.IGNORECASE)
 
-SECURITY_HEADERS = {
-    'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'; "
-                               "base-uri 'none'; form-action 'none'",
-    'X-Content-Type-Options': 'nosniff',
-    'X-Frame-Options': 'DENY',
-    'Referrer-Policy': 'no-referrer',
-    'Cross-Origin-Resource-Policy': 'same-origin',
-}
 
 # What an error detail must never show (contract, section 3).
 INTERNALS = ('Traceback', 'File "', '.py', 'sqlalchemy', 'sqlite',

@@ -9,6 +9,7 @@ import requests
 
 from tests import servers
 from tests.claims import scenarios
+from tests.conftest import SECURITY_HEADERS
 
 INVENTORY = scenarios.INVENTORY
 
@@ -19,7 +20,7 @@ INVENTORY = scenarios.INVENTORY
 def test_r000_1_csp_on_every_response(client, monkeypatch, kind):
     """Errors from every layer carry the same headers as successes."""
     response = scenarios.provoke(kind, client, monkeypatch)
-    for name, value in scenarios.SECURITY_HEADERS.items():
+    for name, value in SECURITY_HEADERS.items():
         assert response.headers.get(name) == value, (kind, name)
 
 
@@ -51,7 +52,7 @@ def test_r000_1_csp_on_responses_served_by_uwsgi(tmp_path, db_url):
     assert [r.status_code for r in responses] == [200, 401, 200, 404, 405,
                                                   413]
     for response in responses:
-        for name, value in scenarios.SECURITY_HEADERS.items():
+        for name, value in SECURITY_HEADERS.items():
             assert response.headers.get(name) == value, (
                 response.status_code, name)
         assert 'Server' not in response.headers

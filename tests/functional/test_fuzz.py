@@ -40,13 +40,11 @@ from placement_min import openapi
 from placement_min import query
 from placement_min import router
 from placement_min.schemas import response_bodies
+from tests.conftest import SECURITY_HEADERS
 from tests.conftest import Client
 
 EXAMPLES = int(os.environ.get('PLACEMENT_MIN_FUZZ_EXAMPLES', '12'))
 
-SECURITY_HEADERS = ('Content-Security-Policy', 'X-Content-Type-Options',
-                    'X-Frame-Options', 'Referrer-Policy',
-                    'Cross-Origin-Resource-Policy')
 
 # No 5xx and the security headers are checked first, on every response.
 CHECKS = [checks.status_code_conformance, checks.content_type_conformance,

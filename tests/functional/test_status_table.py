@@ -19,15 +19,8 @@ from placement_min import deploy
 from placement_min import errors
 from placement_min.storage import database
 from placement_min.storage import resource_provider
+from tests.conftest import SECURITY_HEADERS
 
-SECURITY_HEADERS = {
-    'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'; "
-                               "base-uri 'none'; form-action 'none'",
-    'X-Content-Type-Options': 'nosniff',
-    'X-Frame-Options': 'DENY',
-    'Referrer-Policy': 'no-referrer',
-    'Cross-Origin-Resource-Policy': 'same-origin',
-}
 HSTS = 'Strict-Transport-Security'
 REQUEST_ID = re.compile(
     r'^req-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-'
