@@ -63,9 +63,11 @@ def build_pipeline(conf, db: Database):
     app = MicroversionMiddleware(app)
     # Outside every layer that answers, so every response has them.
     app = SecurityHeaders(app, conf)
-    # Scheme and client address from a trusted proxy, when configured,
-    # before anything (HSTS, logs) reads them.
-    app = http_proxy_to_wsgi.HTTPProxyToWSGI(app, conf)
+    # Scheme and client address from a trusted proxy, before anything
+    # (HSTS, logs) reads them; only when configured, since it trusts
+    # those headers and does nothing else (it costs every request).
+    if conf.oslo_middleware.enable_proxy_headers_parsing:
+        app = http_proxy_to_wsgi.HTTPProxyToWSGI(app, conf)
     # Sees the final status of every response, from any layer below.
     app = AccessLog(app)
     # The context, so that every log line below has the request id.

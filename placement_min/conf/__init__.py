@@ -3,6 +3,7 @@
 from oslo_config import cfg
 from oslo_log import log as logging
 from oslo_middleware import cors
+from oslo_middleware import http_proxy_to_wsgi
 
 from placement_min.conf import api
 from placement_min.conf import database
@@ -27,6 +28,7 @@ def build_conf(config_files: list[str] | None = None,
         module.register(conf)
     logging.register_options(conf)
     conf.register_opts(cors.CORS_OPTS, 'cors')
+    conf.register_opts(http_proxy_to_wsgi.OPTS, 'oslo_middleware')
     conf(args or [], project='placement-min',
          default_config_files=config_files or [])
     return conf

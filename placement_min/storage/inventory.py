@@ -36,21 +36,27 @@ _SELECT_ALL = sa.select(
       .outerjoin(RC, RC.c.id == INV.c.resource_class_id)
 ).where(RP.c.uuid == sa.bindparam('uuid'))
 
+def _select_one(*extra_columns):
+    """One inventory of a provider, with the provider and class ids."""
+    return sa.select(
+        RP.c.id.label('rp_id'), RP.c.generation,
+        RC.c.id.label('rc_id'), INV.c.id.label('inv_id'),
+        *(INV.c[f] for f in FIELDS), INV.c.updated_at, *extra_columns,
+    ).select_from(
+        RP.outerjoin(RC, RC.c.name == sa.bindparam('rc'))
+          .outerjoin(INV, sa.and_(INV.c.resource_provider_id == RP.c.id,
+                                  INV.c.resource_class_id == RC.c.id))
+    ).where(RP.c.uuid == sa.bindparam('uuid'))
+
+
+_SELECT_ONE = _select_one()
 # One statement gives everything a single-class write must check: the
 # provider and its generation, the class, the inventory row, its usage.
-_SELECT_ONE = sa.select(
-    RP.c.id.label('rp_id'), RP.c.generation,
-    RC.c.id.label('rc_id'), INV.c.id.label('inv_id'),
-    *(INV.c[f] for f in FIELDS), INV.c.updated_at,
+_SELECT_ONE_FOR_WRITE = _select_one(
     sa.select(sa.func.coalesce(sa.func.sum(ALLOC.c.used), 0))
     .where(ALLOC.c.resource_provider_id == RP.c.id,
            ALLOC.c.resource_class_id == RC.c.id)
-    .scalar_subquery().label('used'),
-).select_from(
-    RP.outerjoin(RC, RC.c.name == sa.bindparam('rc'))
-      .outerjoin(INV, sa.and_(INV.c.resource_provider_id == RP.c.id,
-                              INV.c.resource_class_id == RC.c.id))
-).where(RP.c.uuid == sa.bindparam('uuid'))
+    .scalar_subquery().label('used'))
 
 
 _SELECT_PROVIDER = sa.select(RP.c.id, RP.c.generation).where(
@@ -103,8 +109,9 @@ def list_for_provider(db, conn: sa.Connection, uuid: str):
     return rows[0].generation, inventories, newest
 
 
-def _one(conn: sa.Connection, uuid: str, rc: str):
-    row = conn.execute(_SELECT_ONE, {'uuid': uuid, 'rc': rc}).first()
+def _one(conn: sa.Connection, uuid: str, rc: str,
+         query=_SELECT_ONE_FOR_WRITE):
+    row = conn.execute(query, {'uuid': uuid, 'rc': rc}).first()
     if row is None:
         raise errors.ResourceProviderNotFound(uuid=uuid)
     return row
@@ -113,7 +120,7 @@ def _one(conn: sa.Connection, uuid: str, rc: str):
 @reader
 def get_one(db, conn: sa.Connection, uuid: str, rc: str):
     """(generation, fields, updated_at) of one inventory."""
-    row = _one(conn, uuid, rc)
+    row = _one(conn, uuid, rc, _SELECT_ONE)
     if row.inv_id is None:
         raise errors.InventoryNotFound(uuid=uuid, resource_class=rc)
     return row.generation, _fields(row), row.updated_at
