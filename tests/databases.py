@@ -65,12 +65,7 @@ def create_database(server: sa.URL) -> sa.URL:
     create = f'CREATE DATABASE {name}'
     if server.get_backend_name() == 'mysql':
         create += ' CHARACTER SET utf8mb4'
-    engine = _admin_engine(server)
-    try:
-        with engine.connect() as conn:
-            conn.exec_driver_sql(create)
-    finally:
-        engine.dispose()
+    _run_admin(server, create)
     return server.set(database=name)
 
 
@@ -80,10 +75,15 @@ def drop_database(server: sa.URL, url: sa.URL) -> None:
         # Connections a killed test server left behind must not keep the
         # database alive.
         drop += ' WITH (FORCE)'
+    _run_admin(server, drop)
+
+
+def _run_admin(server: sa.URL, statement: str) -> None:
+    """Run one statement on the server's administrative database."""
     engine = _admin_engine(server)
     try:
         with engine.connect() as conn:
-            conn.exec_driver_sql(drop)
+            conn.exec_driver_sql(statement)
     finally:
         engine.dispose()
 
