@@ -91,11 +91,17 @@ def write_inventories(url: str, rp_uuid: str, client: int) -> dict:
     return result
 
 
-def test_no_lost_update(uwsgi):
+def _session_with_provider(uwsgi, name: str):
+    """An admin session at the latest version, and a new provider."""
     session = requests.Session()
     session.headers.update(HEADERS)
     rp = session.post(f'{uwsgi.url}/resource_providers',
-                      json={'name': 'contended'}).json()
+                      json={'name': name}).json()
+    return session, rp
+
+
+def test_no_lost_update(uwsgi):
+    session, rp = _session_with_provider(uwsgi, 'contended')
     path = f'{uwsgi.url}/resource_providers/{rp["uuid"]}/inventories'
 
     with multiprocessing.get_context('spawn').Pool(CLIENTS) as pool:
@@ -144,10 +150,7 @@ def allocate_one(url: str, rp_uuid: str, client: int) -> list:
 
 
 def test_no_overcommit(uwsgi):
-    session = requests.Session()
-    session.headers.update(HEADERS)
-    rp = session.post(f'{uwsgi.url}/resource_providers',
-                      json={'name': 'nearly-full'}).json()
+    session, rp = _session_with_provider(uwsgi, 'nearly-full')
     base = f'{uwsgi.url}/resource_providers/{rp["uuid"]}'
     put = session.put(f'{base}/inventories', json={
         'resource_provider_generation': 0,
