@@ -147,9 +147,11 @@ def serves_usages(address, keepalive: bool, uuid: str) -> bool:
     return status == 200
 
 
-def measure(scenario, address, keepalive, args, floor_rps=None) -> dict:
-    result = client.run(scenario, address, keepalive, args.connections,
-                        args.duration)
+def measure(scenario, server, keepalive, args, floor_rps=None) -> dict:
+    cpu = server.cpu_seconds()
+    result = client.run(scenario, server.address, keepalive,
+                        args.connections, args.duration)
+    server_cpu = server.cpu_seconds() - cpu
     rps = result.requests / args.duration
     row = {
         'scenario': scenario.name,
@@ -162,6 +164,9 @@ def measure(scenario, address, keepalive, args, floor_rps=None) -> dict:
         'ratio_to_floor': round(rps / floor_rps, 3) if floor_rps else 1.0,
         'client_cpu_us_per_request': round(
             1e6 * result.cpu_seconds / max(1, result.requests), 1),
+        # Includes the connections' preparation (generation reads).
+        'server_cpu_us_per_request': round(
+            1e6 * server_cpu / max(1, result.requests), 1),
     }
     return row
 
@@ -229,8 +234,7 @@ def run(args, workdir: Path, stack: ExitStack) -> list[dict]:
           f'{time.monotonic() - started:.1f} s')
 
     floor_row = measure(scenarios.Floor(providers, args.connections),
-                        floor.address, client.probe_keepalive(floor.address),
-                        args)
+                        floor, client.probe_keepalive(floor.address), args)
     reads = [scenarios.GetAll, scenarios.GetOne]
     if serves_usages(service.address, keepalive, providers[0]):
         reads.append(scenarios.GetUsages)
@@ -249,7 +253,7 @@ def run(args, workdir: Path, stack: ExitStack) -> list[dict]:
                 if any(text in scenario.name for text in args.only)]
     rows = [dict(floor_row, providers=args.providers)]
     for scenario in plan:
-        rows.append(dict(measure(scenario, service.address, keepalive, args,
+        rows.append(dict(measure(scenario, service, keepalive, args,
                                  floor_row['rps']),
                          providers=args.providers))
 
@@ -262,7 +266,7 @@ def run(args, workdir: Path, stack: ExitStack) -> list[dict]:
               f'{time.monotonic() - started:.1f} s')
         for cls in reads:
             rows.append(dict(measure(cls(fresh, args.connections),
-                                     service.address, keepalive, args,
+                                     service, keepalive, args,
                                      floor_row['rps']),
                              providers=args.scale_providers))
     service.stop()

@@ -101,6 +101,24 @@ class Server:
         except OSError:
             return False
 
+    def cpu_seconds(self) -> float:
+        """CPU time the master and its workers have used so far."""
+        stats = {}
+        for entry in Path('/proc').iterdir():
+            if entry.name.isdigit():
+                try:
+                    text = (entry / 'stat').read_text()
+                except OSError:
+                    continue
+                # Fields after the command name: state, ppid, ...,
+                # utime and stime at 11 and 12 (proc(5)).
+                fields = text.rsplit(')', 1)[1].split()
+                stats[int(entry.name)] = (int(fields[1]),
+                                          int(fields[11]) + int(fields[12]))
+        ticks = sum(used for pid, (ppid, used) in stats.items()
+                    if self.process.pid in (pid, ppid))
+        return ticks / os.sysconf('SC_CLK_TCK')
+
     def stop(self) -> None:
         """SIGTERM the master by its PID (die-on-term), then SIGKILL."""
         if self.process is None or self.process.poll() is not None:

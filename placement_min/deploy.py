@@ -7,7 +7,6 @@ from oslo_middleware import cors
 from oslo_middleware import healthcheck
 from oslo_middleware import http_proxy_to_wsgi
 from oslo_middleware import request_id
-from oslo_middleware import sizelimit
 
 from placement_min import conf as placement_conf
 from placement_min import errors
@@ -19,6 +18,7 @@ from placement_min.middleware.auth import IdentityToContext
 from placement_min.middleware.auth import NoAuth2
 from placement_min.middleware.auth import PublicPaths
 from placement_min.middleware.auth import keystone_auth_token
+from placement_min.middleware.body_size import body_size_limit
 from placement_min.middleware.fault import FaultBarrier
 from placement_min.middleware.microversion import MicroversionMiddleware
 from placement_min.middleware.request_context import RequestContextMiddleware
@@ -52,7 +52,7 @@ def build_pipeline(conf, db: Database):
                   conf.api.serve_openapi)}
     app = PublicPaths(app, public)
     # Size limit before anything can read a body.
-    app = sizelimit.RequestBodySizeLimiter(app, conf)
+    app = body_size_limit(app, conf)
     # CORS answers preflight requests, which carry no token, before auth.
     if conf.cors.allowed_origin:
         app = cors.CORS(app, conf)

@@ -279,6 +279,19 @@ def test_413_for_a_chunked_body_without_length(conf, db):
         'resource_providers': []}
 
 
+
+def test_413_for_a_get_with_an_oversized_body(conf, db):
+    """Bodiless requests skip the limiter; a request with a body goes
+    through it, whatever its method."""
+    app = small_limit_app(conf, db)
+    request = webob.Request.blank(RPS, method='GET', headers={
+        'X-Auth-Token': 'admin', 'Content-Length': '200'})
+    request.environ['wsgi.input'] = io.BytesIO(b'x' * 200)
+    response = app.do_request(request, expect_errors=True)
+    assert response.status_int == 413
+    check_common(response, '1.0')
+
+
 class TestHsts:
     """HSTS only over HTTPS: directly, or per a trusted proxy's header."""
 
