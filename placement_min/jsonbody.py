@@ -21,6 +21,7 @@ _DETAIL_LIMIT = 300
 # Half of a UTF-16 surrogate pair, escaped; alone it decodes to a string
 # that cannot be encoded as UTF-8, so storage would fail on it.
 _SURROGATE_ESCAPE = re.compile(r'\\u[dD][89a-fA-F][0-9a-fA-F]{2}')
+_CONTROL_CHARACTER = re.compile(r'[\x00-\x1f\x7f]')
 
 
 class _Refused(ValueError):
@@ -70,10 +71,19 @@ def _depth(value) -> int:
     return deepest
 
 
-def compile_schema(schema: dict) -> jsonschema.Draft4Validator:
-    """A reusable validator; Draft 4 so that 1.0 is not an integer."""
-    jsonschema.Draft4Validator.check_schema(schema)
-    return jsonschema.Draft4Validator(schema)
+class Schema:
+    """A request body's JSON schema; Draft 4 so that 1.0 is not an
+    integer."""
+
+    def __init__(self, schema: dict):
+        jsonschema.Draft4Validator.check_schema(schema)
+        self.schema = schema
+        self.judge = jsonschema.Draft4Validator(schema)
+
+    def first_error(self, data) -> jsonschema.ValidationError | None:
+        """The error that best explains why ``data`` is invalid; None
+        when it is valid."""
+        return jsonschema.exceptions.best_match(self.judge.iter_errors(data))
 
 
 def _check_content_type(req) -> None:
@@ -88,14 +98,54 @@ def _check_content_type(req) -> None:
         raise errors.HTTPError(415, 'The request body must be UTF-8.')
 
 
-def _field_name(error) -> str:
-    path = '/'.join(str(part) for part in error.absolute_path)
-    return path or '(request body)'
+def _field_name(path) -> str:
+    name = '/'.join(str(part) for part in path)
+    if not name.isprintable():
+        name = name.encode('unicode_escape').decode('ascii')
+    return name or '(request body)'
 
 
-def read(req, validator: jsonschema.Draft4Validator, max_depth: int) -> dict:
+def _path_to_control_character(value, path=()) -> tuple | None:
+    """The path of the first key or string holding a control character.
+
+    NOTE: no field of this API admits one, and the schemas' patterns
+    cannot refuse a final newline: Python's ``$``, which jsonschema
+    uses, also matches before one.
+    """
+    if isinstance(value, str):
+        return path if _CONTROL_CHARACTER.search(value) else None
+    if isinstance(value, dict):
+        children = value.items()
+    elif isinstance(value, list):
+        children = enumerate(value)
+    else:
+        return None
+    for key, child in children:
+        if isinstance(key, str) and _CONTROL_CHARACTER.search(key):
+            return (*path, key)
+        found = _path_to_control_character(child, (*path, key))
+        if found is not None:
+            return found
+    return None
+
+
+def read(req, validator: Schema, max_depth: int) -> dict:
     """The request body as a validated dict, or an HTTPError."""
     _check_content_type(req)
+    text = _text(req)
+    data = _parse(text)
+    if _depth(data) > max_depth:
+        raise errors.HTTPError(
+            400, f'The request body nests deeper than {max_depth} levels.')
+    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(data):
+        raise errors.HTTPError(
+            400, 'Refused JSON in request body: a string holds half of a '
+                 'UTF-16 surrogate pair, which is not a character.')
+    _check_fields(data, text, validator)
+    return data
+
+
+def _text(req) -> str:
     try:
         raw = req.body
     except webob.exc.HTTPRequestEntityTooLarge:
@@ -106,10 +156,13 @@ def read(req, validator: jsonschema.Draft4Validator, max_depth: int) -> dict:
         raise errors.HTTPError(400, 'The request body is empty; a JSON '
                                     'object is required.')
     try:
-        text = raw.decode('utf-8')
+        return raw.decode('utf-8')
     except UnicodeDecodeError:
         raise errors.HTTPError(400, 'The request body is not valid '
                                     'UTF-8.') from None
+
+
+def _parse(text: str) -> dict:
     try:
         data = json.loads(text,
                           object_pairs_hook=_object_without_duplicates,
@@ -130,19 +183,22 @@ def read(req, validator: jsonschema.Draft4Validator, max_depth: int) -> dict:
     if not isinstance(data, dict):
         raise errors.HTTPError(400, 'The request body must be a JSON '
                                     'object.')
-    if _depth(data) > max_depth:
-        raise errors.HTTPError(
-            400, f'The request body nests deeper than {max_depth} levels.')
-    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(data):
-        raise errors.HTTPError(
-            400, 'Refused JSON in request body: a string holds half of a '
-                 'UTF-16 surrogate pair, which is not a character.')
-    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    return data
+
+
+def _check_fields(data: dict, text: str, validator: Schema) -> None:
+    error = validator.first_error(data)
     if error is not None:
         message = error.message
         if len(message) > _DETAIL_LIMIT:
             message = message[:_DETAIL_LIMIT] + '...'
         raise errors.HTTPError(
-            400, f"Invalid input for field '{_field_name(error)}': "
-                 f"{message}")
-    return data
+            400, f"Invalid input for field "
+                 f"'{_field_name(error.absolute_path)}': {message}")
+    # Strict JSON has control characters in strings only as escapes.
+    if '\\' in text:
+        path = _path_to_control_character(data)
+        if path is not None:
+            raise errors.HTTPError(
+                400, f"Invalid input for field '{_field_name(path)}': "
+                     f"control characters are not allowed.")

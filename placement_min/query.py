@@ -16,7 +16,7 @@ UUID_RE = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-'
 
 
 def uuid_value(value: str) -> str:
-    if not UUID_RE.match(value):
+    if not UUID_RE.fullmatch(value):
         raise ValueError('must be a UUID such as '
                          '8a3fd7a8-5b3d-4c4e-9d36-33c8a1c3e0f1')
     return value.lower()

@@ -83,8 +83,8 @@ ROUTES = (
 
 
 def _compile(template: str) -> re.Pattern:
-    pattern = re.sub(r'\{(\w+)\}', r'(?P<\1>[^/]+)', template)
-    return re.compile(f'^{pattern}$')
+    """The template as a pattern that paths must match whole."""
+    return re.compile(re.sub(r'\{(\w+)\}', r'(?P<\1>[^/]+)', template))
 
 
 def _handler_at(entry, version) -> Handler | None:
@@ -109,7 +109,7 @@ class Router:
         if route is not None:
             return route, {}
         for pattern, route in self._dynamic:
-            match = pattern.match(path)
+            match = pattern.fullmatch(path)
             if match:
                 return route, match.groupdict()
         return None, None

@@ -23,7 +23,7 @@ _CONSUMER_TYPE_SINCE = (1, 38)
 
 def _consumer_uuid(req) -> str:
     value = req.path_items['consumer_uuid']
-    if not UUID_RE.match(value):
+    if not UUID_RE.fullmatch(value):
         raise errors.HTTPError(
             400, f'Consumer uuid {errors.shorten(value)!r} in the path is '
                  'not a UUID.')

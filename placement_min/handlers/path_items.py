@@ -14,7 +14,7 @@ _CLASS_RE = re.compile(r'^[A-Z0-9_]{1,255}$')
 
 def provider_uuid(req, key: str = 'uuid') -> str:
     value = req.path_items[key]
-    if not UUID_RE.match(value):
+    if not UUID_RE.fullmatch(value):
         raise errors.ResourceProviderNotFound(uuid=value)
     return value.lower()
 
@@ -22,4 +22,4 @@ def provider_uuid(req, key: str = 'uuid') -> str:
 def resource_class(req, key: str = 'resource_class') -> str | None:
     """The class named in the path, or None when it cannot be a class."""
     value = req.path_items[key]
-    return value if _CLASS_RE.match(value) else None
+    return value if _CLASS_RE.fullmatch(value) else None

@@ -73,9 +73,9 @@ def rename_class(req):
 def ensure_class(req):
     """PUT from 1.7: create the custom class (201) or confirm it (204)."""
     req.context.can(policies.UPDATE)
-    name = req.path_items['name']
-    errors_found = schemas.create.iter_errors({'name': name})
-    if next(errors_found, None) is not None:
+    name = path_items.resource_class(req, 'name')
+    if (name is None
+            or schemas.create.first_error({'name': name}) is not None):
         raise errors.HTTPError(
             400, 'A resource class created with PUT must be named '
                  'CUSTOM_ followed by A-Z, 0-9 and _ (at most 255 '

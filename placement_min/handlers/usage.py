@@ -23,7 +23,7 @@ def _consumer_type_value(value: str) -> str:
     """A consumer type, or "all" or "unknown" (lowercase, as Placement)."""
     if value in (storage.ALL_TYPES, storage.UNKNOWN_TYPE):
         return value
-    if not _CONSUMER_TYPE_RE.match(value):
+    if not _CONSUMER_TYPE_RE.fullmatch(value):
         raise ValueError('must be "all", "unknown", or a consumer type of '
                          'A-Z, 0-9 and _')
     return value

@@ -10,7 +10,7 @@ consumer on a provider while using nothing of it.
 
 import copy
 
-from placement_min.jsonbody import compile_schema
+from placement_min.jsonbody import Schema
 from placement_min.schemas import common
 
 RESOURCES = {
@@ -97,11 +97,11 @@ PUT_V1_38['required'].append('consumer_type')
 
 # (first microversion, validator), newest first.
 PUT_BY_VERSION = (
-    ((1, 38), compile_schema(PUT_V1_38)),
-    ((1, 28), compile_schema(PUT_V1_28)),
-    ((1, 12), compile_schema(PUT_V1_12)),
-    ((1, 8), compile_schema(PUT_V1_8)),
-    ((1, 0), compile_schema(PUT_V1_0)),
+    ((1, 38), Schema(PUT_V1_38)),
+    ((1, 28), Schema(PUT_V1_28)),
+    ((1, 12), Schema(PUT_V1_12)),
+    ((1, 8), Schema(PUT_V1_8)),
+    ((1, 0), Schema(PUT_V1_0)),
 )
 
 

@@ -1,6 +1,6 @@
 """Bodies of the inventory writes; bounds are the contract's."""
 
-from placement_min.jsonbody import compile_schema
+from placement_min.jsonbody import Schema
 from placement_min.schemas import common
 
 MAX_FLOAT = 3.40282e+38
@@ -64,6 +64,6 @@ REPLACE_ALL = {
     'additionalProperties': False,
 }
 
-create = compile_schema(CREATE)
-update_one = compile_schema(UPDATE_ONE)
-replace_all = compile_schema(REPLACE_ALL)
+create = Schema(CREATE)
+update_one = Schema(UPDATE_ONE)
+replace_all = Schema(REPLACE_ALL)

@@ -1,6 +1,6 @@
 """Bodies of POST /resource_classes and PUT /resource_classes/{name}."""
 
-from placement_min.jsonbody import compile_schema
+from placement_min.jsonbody import Schema
 from placement_min.schemas import common
 
 CUSTOM_NAME = {
@@ -19,5 +19,5 @@ CREATE = {
 # 1.2 to 1.6: PUT renames, with the same body as POST.
 RENAME = CREATE
 
-create = compile_schema(CREATE)
-rename = compile_schema(RENAME)
+create = Schema(CREATE)
+rename = Schema(RENAME)

@@ -2,7 +2,7 @@
 
 import copy
 
-from placement_min.jsonbody import compile_schema
+from placement_min.jsonbody import Schema
 from placement_min.schemas import common
 
 NAME = {
@@ -35,7 +35,7 @@ UPDATE_V1_14 = copy.deepcopy(UPDATE_V1_0)
 UPDATE_V1_14['properties']['parent_provider_uuid'] = {
     'anyOf': [common.UUID, {'type': 'null'}]}
 
-create_v1_0 = compile_schema(CREATE_V1_0)
-create_v1_14 = compile_schema(CREATE_V1_14)
-update_v1_0 = compile_schema(UPDATE_V1_0)
-update_v1_14 = compile_schema(UPDATE_V1_14)
+create_v1_0 = Schema(CREATE_V1_0)
+create_v1_14 = Schema(CREATE_V1_14)
+update_v1_0 = Schema(UPDATE_V1_0)
+update_v1_14 = Schema(UPDATE_V1_14)

@@ -6,7 +6,7 @@ import webob
 from placement_min import errors
 from placement_min import jsonbody
 
-SCHEMA = jsonbody.compile_schema({
+SCHEMA = jsonbody.Schema({
     'type': 'object',
     'properties': {
         'name': {'type': 'string', 'maxLength': 5},
