@@ -1,6 +1,6 @@
 """Run every scenario against placement_min and the floor; report.
 
-    python -m benchmarks [--duration 5] [--providers 50]
+    python -m benchmarks [--duration 5] [--rounds 3] [--providers 50]
                          [--scale-providers 10000] [--db-url URL]
 
 placement_min and the floor each run under uwsgi with the flags of
@@ -15,6 +15,7 @@ import json
 import multiprocessing
 import os
 import platform
+import statistics
 import tempfile
 import time
 import uuid as uuid_lib
@@ -40,6 +41,9 @@ def parse_args(argv):
                                      description=__doc__.split('\n')[0])
     parser.add_argument('--duration', type=float, default=5.0,
                         help='seconds each scenario runs (default 5)')
+    parser.add_argument('--rounds', type=int, default=3,
+                        help='times the floor and every scenario are run '
+                             'in turn; the table shows medians (default 3)')
     parser.add_argument('--connections', type=int, default=8,
                         help='concurrent connections (default 8)')
     parser.add_argument('--providers', type=int, default=50,
@@ -171,16 +175,55 @@ def measure(scenario, server, keepalive, args, floor_rps=None) -> dict:
     return row
 
 
+class FloorRuns:
+    """The floor, measured at the start of every round."""
+
+    def __init__(self, server, keepalive: bool):
+        self.server = server
+        self.keepalive = keepalive
+
+    def measure(self, args, rows: list, round_number: int) -> float:
+        row = measure(scenarios.Floor([], args.connections), self.server,
+                      self.keepalive, args)
+        rows.append(dict(row, providers=args.providers, round=round_number))
+        return row['rps']
+
+
+def summarize(rows: list[dict]) -> list[dict]:
+    """One row per scenario and provider count: the medians of its
+    rounds, the range of its ratios, and every unexpected status."""
+    groups = {}
+    for row in rows:
+        groups.setdefault((row['scenario'], row['providers']),
+                          []).append(row)
+    summary = []
+    for (name, providers), runs in groups.items():
+        ratios = [run['ratio_to_floor'] for run in runs]
+        summary.append({
+            'scenario': name, 'providers': providers, 'rounds': len(runs),
+            'unexpected': sum(run['unexpected'] for run in runs),
+            'ratio_min': min(ratios), 'ratio_max': max(ratios),
+            **{key: statistics.median(run[key] for run in runs)
+               for key in ('rps', 'p50_ms', 'p99_ms', 'ratio_to_floor',
+                           'server_cpu_us_per_request')}})
+    return summary
+
+
 def print_table(rows: list[dict]) -> None:
-    header = (f'{"scenario":<36} {"providers":>9} {"req/s":>8} '
-              f'{"p50 ms":>7} {"p99 ms":>7} {"unexp":>5} {"floor":>6}')
+    """Medians over the rounds; the floor's share with its range."""
+    header = (f'{"scenario":<32} {"providers":>9} {"req/s":>7} '
+              f'{"p50 ms":>6} {"p99 ms":>6} {"unexp":>5} '
+              f'{"of floor (range)":>18} {"server us":>9}')
     print(header)
     print('-' * len(header))
     for row in rows:
-        print(f'{row["scenario"]:<36} {row["providers"]:>9} '
-              f'{row["rps"]:>8.0f} {row["p50_ms"]:>7.2f} '
-              f'{row["p99_ms"]:>7.2f} {row["unexpected"]:>5} '
-              f'{100 * row["ratio_to_floor"]:>5.1f}%')
+        share = (f'{100 * row["ratio_to_floor"]:.1f}% '
+                 f'({100 * row["ratio_min"]:.1f}-'
+                 f'{100 * row["ratio_max"]:.1f})')
+        print(f'{row["scenario"]:<32} {row["providers"]:>9} '
+              f'{row["rps"]:>7.0f} {row["p50_ms"]:>6.2f} '
+              f'{row["p99_ms"]:>6.2f} {row["unexpected"]:>5} '
+              f'{share:>18} {row["server_cpu_us_per_request"]:>9.0f}')
 
 
 def print_scaling(rows: list[dict]) -> None:
@@ -233,8 +276,7 @@ def run(args, workdir: Path, stack: ExitStack) -> list[dict]:
     print(f'seeded {args.providers} providers in '
           f'{time.monotonic() - started:.1f} s')
 
-    floor_row = measure(scenarios.Floor(providers, args.connections),
-                        floor, client.probe_keepalive(floor.address), args)
+    floor = FloorRuns(floor, client.probe_keepalive(floor.address))
     reads = [scenarios.GetAll, scenarios.GetOne]
     if serves_usages(service.address, keepalive, providers[0]):
         reads.append(scenarios.GetUsages)
@@ -251,11 +293,15 @@ def run(args, workdir: Path, stack: ExitStack) -> list[dict]:
     if args.only:
         plan = [scenario for scenario in plan
                 if any(text in scenario.name for text in args.only)]
-    rows = [dict(floor_row, providers=args.providers)]
-    for scenario in plan:
-        rows.append(dict(measure(scenario, service, keepalive, args,
-                                 floor_row['rps']),
-                         providers=args.providers))
+    rows = []
+    # NOTE: rounds, each with its own floor, so that a burst of other
+    # work on the machine moves one round's ratios, not the medians.
+    for round_number in range(1, args.rounds + 1):
+        floor_rps = floor.measure(args, rows, round_number)
+        for scenario in plan:
+            rows.append(dict(measure(scenario, service, keepalive, args,
+                                     floor_rps),
+                             providers=args.providers, round=round_number))
 
     if args.scale_providers > args.providers:
         more = args.scale_providers - args.providers
@@ -264,13 +310,17 @@ def run(args, workdir: Path, stack: ExitStack) -> list[dict]:
                      args.connections)
         print(f'seeded {more} more providers in '
               f'{time.monotonic() - started:.1f} s')
-        for cls in reads:
-            rows.append(dict(measure(cls(fresh, args.connections),
-                                     service, keepalive, args,
-                                     floor_row['rps']),
-                             providers=args.scale_providers))
+        for round_number in range(1, args.rounds + 1):
+            floor_rps = floor.measure(args, rows, round_number)
+            for cls in reads:
+                rows.append(dict(measure(cls(fresh, args.connections),
+                                         service, keepalive, args,
+                                         floor_rps),
+                                 providers=args.scale_providers,
+                                 round=round_number))
     service.stop()
-    served = sum(row['requests'] for row in rows[1:])
+    served = sum(row['requests'] for row in rows
+                 if row['scenario'] != scenarios.Floor.name)
     print(f'access log lines: {count_access_lines(log_file)} for '
           f'{served} measured requests plus seeding; load average now '
           f'{os.getloadavg()[0]:.1f}')
@@ -286,9 +336,10 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix='placement-bench-') as tmp:
         with ExitStack() as stack:
             rows = run(args, Path(tmp), stack)
+    summary = summarize(rows)
     print()
-    print_table(rows)
-    print_scaling(rows)
+    print_table(summary)
+    print_scaling(summary)
     print()
     lines = [json.dumps(row, sort_keys=True) for row in rows]
     print('\n'.join(lines))
