@@ -2,9 +2,10 @@
 
 Stricter than json.loads: UTF-8 only, a JSON object at the top, no
 duplicate keys, no NaN or Infinity (also none by overflow, as 1e400),
-bounded nesting, and a JSON schema with additionalProperties false. Each
-refusal is a 400 (415 for a wrong content type, 413 for a body over the
-size limit) whose detail says what was wrong without echoing the body.
+bounded nesting, a JSON schema with additionalProperties false, and no
+control character in any string or key. Each refusal is a 400 (415 for
+a wrong content type, 413 for a body over the size limit) whose detail
+says what was wrong without echoing the body.
 """
 
 import json
