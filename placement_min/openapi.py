@@ -155,11 +155,12 @@ def _parameters(template: str, variants: list[tuple]) -> list[dict]:
                                              high):
             for name, check in accepted.items():
                 if name not in first_seen:
-                    first_seen[name] = (start, check.schema)
-    for name, (start, schema) in sorted(first_seen.items()):
+                    first_seen[name] = (start, check)
+    for name, (start, check) in sorted(first_seen.items()):
         parameters.append({
-            'name': name, 'in': 'query', 'required': False,
-            'schema': schema,
+            'name': name, 'in': 'query',
+            'required': getattr(check, 'required', False),
+            'schema': check.schema,
             'description': f'Accepted from {_versions_text(start)}, at most '
                            'once; any other parameter is a 400.',
         })

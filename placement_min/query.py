@@ -1,8 +1,10 @@
 """Query strings: each handler declares the parameters it accepts.
 
 A parameter that is not declared, appears twice, is not UTF-8, or fails
-its check is a 400 naming it. Each check carries, as ``schema``, the JSON
-schema of the values it accepts, for the API description.
+its check is a 400 naming it, as is a required one that is missing. Each
+check carries, as ``schema``, the JSON schema of the values it accepts,
+and, as ``required``, whether a request must give it, for the API
+description.
 """
 
 import re
@@ -43,9 +45,24 @@ def text_value(max_length: int) -> Callable[[str], str]:
     return check
 
 
+def required(check: Callable[[str], str]) -> Callable[[str], str]:
+    """``check``, marked as the check of a parameter that every request
+    must give."""
+    check.required = True
+    return check
+
+
 def parse(environ: dict, accepted: dict[str, Callable[[str], str]]) -> dict:
     """The checked query parameters, by name."""
-    raw = environ.get('QUERY_STRING', '')
+    params = _parse_given(environ.get('QUERY_STRING', ''), accepted)
+    for name, check in accepted.items():
+        if getattr(check, 'required', False) and name not in params:
+            raise errors.HTTPError(400, f'Query parameter {name!r} is '
+                                        'required.')
+    return params
+
+
+def _parse_given(raw: str, accepted: dict) -> dict:
     if not raw:
         return {}
     try:

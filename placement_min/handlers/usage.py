@@ -6,7 +6,6 @@ the time of the response.
 
 import re
 
-from placement_min import errors
 from placement_min import query
 from placement_min import responses
 from placement_min.handlers import operation
@@ -32,7 +31,7 @@ def _consumer_type_value(value: str) -> str:
 _consumer_type_value.schema = {
     'type': 'string', 'pattern': '^(all|unknown|[A-Z0-9_]{1,255})$'}
 
-TOTALS_QUERY = {'project_id': query.text_value(255),
+TOTALS_QUERY = {'project_id': query.required(query.text_value(255)),
                 'user_id': query.text_value(255)}
 TOTALS_QUERY_V1_38 = {**TOTALS_QUERY, 'consumer_type': _consumer_type_value}
 
@@ -51,8 +50,8 @@ def list_for_provider(req):
 
 
 @operation.declare(
-    'Total usages of a project (required) or user; from 1.38 by consumer '
-    'type.', {200: response_bodies.USAGES},
+    'Total usages of a project, or of one of its users; from 1.38 by '
+    'consumer type.', {200: response_bodies.USAGES},
     query={(1, 9): TOTALS_QUERY, (1, 38): TOTALS_QUERY_V1_38}, errors=(400,))
 def list_totals(req):
     """GET /usages?project_id=[&user_id=][&consumer_type= (1.38+)]."""
@@ -60,9 +59,6 @@ def list_totals(req):
     by_type = req.version >= _BY_CONSUMER_TYPE_SINCE
     params = req.query_params(TOTALS_QUERY_V1_38 if by_type
                               else TOTALS_QUERY)
-    if 'project_id' not in params:
-        raise errors.HTTPError(400, "Query parameter 'project_id' is "
-                                    'required.')
     if by_type:
         usages = storage.for_project_by_type(req.db, **params)
     else:

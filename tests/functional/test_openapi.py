@@ -73,6 +73,15 @@ def test_versioned_bodies_and_statuses():
     assert '404' in paths['/usages']['get']['responses']
 
 
+def test_required_query_parameters_are_marked():
+    parameters = {p['name']: p for p in
+                  openapi.build()['paths']['/usages']['get']['parameters']
+                  if p.get('in') == 'query'}
+    assert parameters['project_id']['required'] is True
+    assert parameters['user_id']['required'] is False
+    assert parameters['consumer_type']['required'] is False
+
+
 def test_a_schema_change_shows_up_in_the_description(monkeypatch):
     name = resource_class_schemas.create.schema['properties']['name']
     monkeypatch.setitem(name, 'maxLength', 99)

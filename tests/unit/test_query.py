@@ -55,3 +55,15 @@ def test_no_parameters_accepted():
     with pytest.raises(errors.HTTPError) as raised:
         query.parse({'QUERY_STRING': 'x=1'}, {})
     assert 'accepted: none' in raised.value.detail
+
+
+@pytest.mark.parametrize('query_string', ['', 'other=x'])
+def test_required_parameter_missing(query_string):
+    accepted = {'needed': query.required(query.text_value(5)),
+                'other': query.text_value(5)}
+    with pytest.raises(errors.HTTPError) as raised:
+        query.parse({'QUERY_STRING': query_string}, accepted)
+    assert raised.value.status == 400
+    assert raised.value.detail == "Query parameter 'needed' is required."
+    assert query.parse({'QUERY_STRING': 'needed=a'}, accepted) == {
+        'needed': 'a'}
