@@ -1,8 +1,13 @@
-"""The innermost WSGI application: route, call the handler, map errors."""
+"""The innermost WSGI application: route, enforce what the operation
+declares, call the handler, render domain errors."""
 
 import logging
 
 from placement_min import errors
+from placement_min import jsonbody
+from placement_min import query
+from placement_min.handlers import path_items
+from placement_min.handlers.operation import Operation
 from placement_min.request import PlacementRequest
 from placement_min.router import Router
 
@@ -33,6 +38,22 @@ def _path(req) -> str:
                  'UTF-8.') from None
 
 
+def _enforce(req: PlacementRequest, operation: Operation,
+             raw_items: dict[str, str]) -> None:
+    """What the operation declares, in the order clients see it: policy
+    (403), path items (404/400), query string (400), body (415/400)."""
+    if operation.policy is not None:
+        req.context.can(operation.policy)
+    req.path_items = {
+        name: operation.path.get(name, path_items.DEFAULTS[name])(value)
+        for name, value in raw_items.items()}
+    req.query = query.parse(req.environ,
+                            operation.query_at(req.version))
+    validator = operation.body_at(req.version)
+    if validator is not None:
+        req.payload = jsonbody.read(req, validator, req.max_json_depth)
+
+
 class PlacementApp:
 
     def __init__(self, db, max_json_depth: int, router: Router | None = None):
@@ -45,15 +66,17 @@ class PlacementApp:
         req.db = self.db
         req.max_json_depth = self.max_json_depth
         try:
-            handler, req.path_items = self.router.match(
+            handler, raw_items = self.router.match(
                 req.method, _path(req), req.version)
             if not _accepts_json(req):
                 raise errors.HTTPError(
                     406, 'Only application/json responses can be served.')
+            _enforce(req, handler.operation, raw_items)
             response = handler(req)
         except errors.PlacementError as exc:
-            status, code = errors.http_status_for(exc)
-            return errors.respond(environ, start_response, status,
-                                  exc.detail, code,
+            if exc.status is None:
+                raise  # nobody chose a status: the fault barrier's 500
+            return errors.respond(environ, start_response, exc.status,
+                                  exc.detail, exc.code,
                                   headers=getattr(exc, 'headers', ()))
         return response(environ, start_response)

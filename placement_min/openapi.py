@@ -8,7 +8,6 @@ token, a refused body) is added here, from the pipeline's rules.
 """
 
 import json
-import re
 
 from placement_min import errors
 from placement_min import microversion
@@ -90,10 +89,6 @@ def _versions_text(low, high=microversion.MAX_VERSION) -> str:
     return f'microversions {_version(low)} to {_version(high)}'
 
 
-def _previous(version) -> tuple:
-    return (version[0], version[1] - 1)
-
-
 def json_schema(draft4: object) -> object:
     """A Draft 4 schema in the JSON Schema dialect of OpenAPI 3.1.
 
@@ -135,8 +130,8 @@ def _ranges(by_version: dict, low, high) -> list[tuple]:
     starts = sorted(by_version)
     ranges = []
     for index, start in enumerate(starts):
-        end = (_previous(starts[index + 1]) if index + 1 < len(starts)
-               else high)
+        end = (microversion.before(starts[index + 1])
+               if index + 1 < len(starts) else high)
         start, end = max(start, low), min(end, high)
         if start <= end:
             ranges.append((start, end, by_version[starts[index]]))
@@ -147,7 +142,7 @@ def _parameters(template: str, variants: list[tuple]) -> list[dict]:
     parameters = [{
         'name': name, 'in': 'path', 'required': True,
         'schema': json_schema(PATH_ITEMS[name]),
-    } for name in re.findall(r'\{(\w+)\}', template)]
+    } for name in router.path_item_names(template)]
     parameters.append({'$ref': '#/components/parameters/microversion'})
     first_seen = {}
     for low, high, handler in variants:
@@ -213,7 +208,8 @@ def _has_gaps(route: router.Route, variants: list[tuple]) -> bool:
         if tuple(low) != expected:
             return True
         expected = (high[0], high[1] + 1)
-    return _previous(expected) != tuple(microversion.MAX_VERSION)
+    return microversion.before(microversion.Version(*expected)) != tuple(
+        microversion.MAX_VERSION)
 
 
 def _error_statuses(route, variants, has_body: bool) -> set[int]:

@@ -13,6 +13,11 @@ from urllib.parse import parse_qsl
 
 from placement_min import errors
 
+# A query parameter's check: the raw value in, the value the handler
+# uses out, or ValueError with the reason (the 400 names the parameter).
+QueryCheck = Callable[[str], object]
+QueryMap = dict[str, QueryCheck]
+
 UUID_RE = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-'
                      r'[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
 
@@ -52,7 +57,7 @@ def required(check: Callable[[str], str]) -> Callable[[str], str]:
     return check
 
 
-def parse(environ: dict, accepted: dict[str, Callable[[str], str]]) -> dict:
+def parse(environ: dict, accepted: QueryMap) -> dict:
     """The checked query parameters, by name."""
     params = _parse_given(environ.get('QUERY_STRING', ''), accepted)
     for name, check in accepted.items():

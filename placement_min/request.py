@@ -1,33 +1,33 @@
 """The request object handlers receive."""
 
+from typing import Any
+
 import webob
 
-from placement_min import jsonbody
 from placement_min import microversion
-from placement_min import query
 
 
 class PlacementRequest(webob.Request):
     """A webob request with what the application adds to it.
 
+    ``path_items``, ``query`` and ``payload`` hold the path items, query
+    parameters and body as the operation declared them, converted and
+    validated by the application before the handler runs.
+
     Class-level defaults make webob store these attributes on the
     instance rather than in its slower environ-backed attribute dict.
     """
 
-    db = None
+    db: Any = None
     max_json_depth = 8
-    path_items: dict = {}
+    path_items: dict[str, Any] = {}
+    query: dict[str, Any] = {}
+    payload: dict[str, Any] | None = None
 
     @property
-    def version(self):
+    def version(self) -> microversion.Version:
         return self.environ[microversion.ENVIRON_KEY]
 
     @property
-    def context(self):
+    def context(self) -> Any:
         return self.environ['placement.context']
-
-    def json_body(self, validator) -> dict:
-        return jsonbody.read(self, validator, self.max_json_depth)
-
-    def query_params(self, accepted: dict) -> dict:
-        return query.parse(self.environ, accepted)

@@ -1,6 +1,7 @@
 """/resource_classes and /resource_classes/{name} (1.2+)."""
 
 from placement_min import errors
+from placement_min import microversion as mv
 from placement_min import responses
 from placement_min.handlers import operation
 from placement_min.handlers import path_items
@@ -15,19 +16,10 @@ def _body(name: str) -> dict:
             'links': [{'rel': 'self', 'href': f'/resource_classes/{name}'}]}
 
 
-def _name(req) -> str:
-    name = path_items.resource_class(req, 'name')
-    if name is None:
-        raise errors.ResourceClassNotFound(name=req.path_items['name'])
-    return name
-
-
 @operation.declare('List resource classes, standard and custom.',
                    {200: response_bodies.RESOURCE_CLASSES},
-                   query={(1, 2): {}})
+                   policy=policies.LIST)
 def list_classes(req):
-    req.context.can(policies.LIST)
-    req.query_params({})
     classes = storage.list_classes(req.db)
     return responses.json_response(
         req, {'resource_classes': [_body(rc['name']) for rc in classes]},
@@ -36,32 +28,34 @@ def list_classes(req):
 
 
 @operation.declare('Create a custom resource class.', {201: None},
-                   bodies={(1, 2): schemas.create}, errors=(400, 409))
+                   policy=policies.CREATE,
+                   bodies={mv.CUSTOM_RESOURCE_CLASSES: schemas.create},
+                   errors=(400, 409))
 def create_class(req):
-    req.context.can(policies.CREATE)
-    name = req.json_body(schemas.create)['name']
+    name = req.payload['name']
     storage.create(req.db, name)
     return responses.empty_response(
         201, headers={'Location': f'/resource_classes/{name}'})
 
 
 @operation.declare('Show a resource class.',
-                   {200: response_bodies.RESOURCE_CLASS}, errors=(404,))
+                   {200: response_bodies.RESOURCE_CLASS},
+                   policy=policies.SHOW, errors=(404,))
 def show_class(req):
-    req.context.can(policies.SHOW)
-    rc = storage.get(req.db, _name(req))
+    rc = storage.get(req.db, req.path_items['name'])
     return responses.json_response(req, _body(rc['name']),
                                    last_modified=rc['updated_at'])
 
 
 @operation.declare('Rename a custom resource class.',
                    {200: response_bodies.RESOURCE_CLASS},
-                   bodies={(1, 2): schemas.rename}, errors=(400, 404, 409))
+                   policy=policies.UPDATE,
+                   bodies={mv.CUSTOM_RESOURCE_CLASSES: schemas.rename},
+                   errors=(400, 404, 409))
 def rename_class(req):
     """PUT at 1.2 to 1.6: rename a custom class."""
-    req.context.can(policies.UPDATE)
-    name = _name(req)
-    new_name = req.json_body(schemas.rename)['name']
+    name = req.path_items['name']
+    new_name = req.payload['name']
     rc = storage.rename(req.db, name, new_name)
     return responses.json_response(req, _body(rc['name']),
                                    last_modified=rc['updated_at'])
@@ -69,12 +63,12 @@ def rename_class(req):
 
 @operation.declare(
     'Create a custom resource class (201) or confirm that it exists '
-    '(204), without a body.', {201: None, 204: None}, errors=(400,))
+    '(204), without a body.', {201: None, 204: None}, policy=policies.UPDATE,
+    path={'name': path_items.as_is}, errors=(400,))
 def ensure_class(req):
     """PUT from 1.7: create the custom class (201) or confirm it (204)."""
-    req.context.can(policies.UPDATE)
-    name = path_items.resource_class(req, 'name')
-    if (name is None
+    name = req.path_items['name']
+    if (not path_items.is_resource_class(name)
             or schemas.create.first_error({'name': name}) is not None):
         raise errors.HTTPError(
             400, 'A resource class created with PUT must be named '
@@ -87,8 +81,7 @@ def ensure_class(req):
 
 
 @operation.declare('Delete a custom resource class.', {204: None},
-                   errors=(400, 404, 409))
+                   policy=policies.DELETE, errors=(400, 404, 409))
 def delete_class(req):
-    req.context.can(policies.DELETE)
-    storage.delete(req.db, _name(req))
+    storage.delete(req.db, req.path_items['name'])
     return responses.empty_response()

@@ -10,6 +10,7 @@ consumer on a provider while using nothing of it.
 
 import copy
 
+from placement_min import microversion as mv
 from placement_min.jsonbody import Schema
 from placement_min.schemas import common
 
@@ -96,16 +97,10 @@ PUT_V1_38['properties']['consumer_type'] = CONSUMER_TYPE
 PUT_V1_38['required'].append('consumer_type')
 
 # (first microversion, validator), newest first.
-PUT_BY_VERSION = (
-    ((1, 38), Schema(PUT_V1_38)),
-    ((1, 28), Schema(PUT_V1_28)),
-    ((1, 12), Schema(PUT_V1_12)),
-    ((1, 8), Schema(PUT_V1_8)),
-    ((1, 0), Schema(PUT_V1_0)),
-)
-
-
-def put_validator(version):
-    """The validator of the PUT body format at ``version``."""
-    return next(validator for since, validator in PUT_BY_VERSION
-                if version >= since)
+PUT_BY_VERSION = {
+    mv.BASE: Schema(PUT_V1_0),
+    mv.ALLOCATION_OWNER_REQUIRED: Schema(PUT_V1_8),
+    mv.ALLOCATIONS_BY_PROVIDER: Schema(PUT_V1_12),
+    mv.CONSUMER_GENERATIONS: Schema(PUT_V1_28),
+    mv.CONSUMER_TYPES: Schema(PUT_V1_38),
+}
