@@ -23,7 +23,8 @@ OPTS = [
         max=64,
         help='Deepest nesting of objects and arrays accepted in a '
              'request body; deeper bodies are refused with 400. The '
-             'deepest valid body of this API nests 4 levels.'),
+             'deepest valid body of this API (POST /reshaper) nests 6 '
+             'levels.'),
     cfg.BoolOpt(
         'serve_openapi',
         default=False,

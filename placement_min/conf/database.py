@@ -58,7 +58,9 @@ OPTS = [
         min=0,
         help='How often a transaction that lost a deadlock or '
              'serialisation race is retried before the client gets '
-             '409 placement.concurrent_update.'),
+             '409 placement.concurrent_update. Allocation writes are '
+             'tried [placement] allocation_conflict_retry_count times '
+             'instead, whatever race they lose.'),
 ]
 
 

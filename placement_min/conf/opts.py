@@ -6,6 +6,7 @@ from oslo_middleware import sizelimit
 from placement_min.conf import api
 from placement_min.conf import database
 from placement_min.conf import paths
+from placement_min.conf import placement
 from placement_min.conf import security_headers
 
 
@@ -17,6 +18,7 @@ def list_opts():
         ('DEFAULT', paths.OPTS),
         (api.GROUP, api.OPTS),
         (database.GROUP, database.OPTS),
+        (placement.GROUP, placement.OPTS),
         (security_headers.GROUP, security_headers.OPTS),
         ('oslo_middleware', sizelimit.OPTS + http_proxy_to_wsgi.OPTS),
     ]

@@ -1,9 +1,16 @@
 """The engine, transactions, and the retry and failure rules around them.
 
 Every storage function runs inside ``Database.run``: one transaction,
-retried a bounded number of times with jitter when the database reports
-a deadlock or serialisation failure, and turned into ``ConcurrentUpdate``
-when the retries run out. A database that cannot be reached raises
+tried again, with jitter, when it lost a race: always when the database
+reports a deadlock or serialisation failure, and also on the domain
+exceptions a caller names in its ``Retry`` (allocation writes name the
+generation conflicts the client did not ask to detect). There is one
+loop and one bound per write: ``[placement_database] max_retries`` + 1
+tries, or ``[placement] allocation_conflict_retry_count`` tries for
+allocation writes. When the tries run out, a lost domain race is raised
+as it is (a ``ConcurrentUpdate`` naming the provider, say) and a
+database failure as ``TransactionConflict``; both are 409
+placement.concurrent_update. A database that cannot be reached raises
 ``DatabaseUnavailable``, which carries no driver text.
 """
 
@@ -18,6 +25,7 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -30,6 +38,8 @@ LOG = logging.getLogger(__name__)
 # transaction that lost a race and may simply be run again.
 _RETRY_SQLSTATES = {'40001', '40P01'}
 _RETRY_MYSQL_ERRNOS = {1213, 1205}
+# The longest pause between two tries, in seconds.
+_MAX_PAUSE = 0.32
 
 
 def utcnow() -> datetime.datetime:
@@ -146,46 +156,66 @@ def create_engine(conf) -> sa.Engine:
     )
 
 
+class Retry(NamedTuple):
+    """How many times a write is tried, and which domain exceptions,
+    besides the database's deadlocks and serialisation failures, are
+    lost races that a new try may win."""
+
+    tries: int
+    races: tuple[type[Exception], ...] = ()
+
+
 class Database:
     """One per process: the engine and how transactions run on it."""
 
-    def __init__(self, engine: sa.Engine, max_retries: int = 5):
+    def __init__(self, engine: sa.Engine, max_retries: int = 5,
+                 allocation_tries: int = 10):
         self.engine = engine
         self.write_engine = engine.execution_options(placement_write=True)
         self.max_retries = max_retries
+        self.allocation_tries = allocation_tries
         self.writer_queue = _writer_queue(engine)
 
     @classmethod
     def from_conf(cls, conf) -> 'Database':
         return cls(create_engine(conf),
-                   conf.placement_database.max_retries)
+                   conf.placement_database.max_retries,
+                   conf.placement.allocation_conflict_retry_count)
 
-    def run(self, fn: Callable[..., Any], write: bool, *args, **kwargs):
+    def run(self, fn: Callable[..., Any], write: bool, *args,
+            retry: Retry | None = None, **kwargs):
         """Run ``fn(self, conn, *args)`` in one transaction.
 
-        A write is retried when it lost a deadlock or serialisation race;
-        ``fn`` must therefore do nothing but database work.
+        The transaction is tried up to ``retry.tries`` times (by default
+        ``max_retries`` + 1); ``fn`` must therefore do nothing but
+        database work. With no tries at all, nothing runs and the
+        client gets 409.
         """
+        if retry is None:
+            retry = Retry(self.max_retries + 1)
         engine = self.write_engine if write else self.engine
-        attempt = 0
-        while True:
+        for attempt in range(1, retry.tries + 1):
             try:
                 with self._turn(write), engine.begin() as conn:
                     return fn(self, conn, *args, **kwargs)
+            except retry.races:
+                if attempt == retry.tries:
+                    raise
             except sa.exc.DBAPIError as exc:
                 if exc.connection_invalidated or not _is_retryable(exc):
                     self._raise_unavailable_or_reraise(exc)
                     raise
-                attempt += 1
-                if attempt > self.max_retries:
-                    LOG.warning('Giving up after %d retries of a '
-                                'conflicting transaction', attempt - 1)
-                    raise errors.TransactionConflict() from None
-                # NOTE: jitter spreads the retries of writers that
-                # collided, so they do not collide again in lock step.
-                time.sleep(random.uniform(0, 0.01 * 2 ** attempt))  # noqa: S311
+                if attempt == retry.tries:
+                    break
             except sa.exc.TimeoutError:
                 raise errors.DatabaseUnavailable() from None
+            # NOTE: jitter spreads the tries of writers that collided, so
+            # they do not collide again in lock step.
+            time.sleep(random.uniform(  # noqa: S311
+                0, min(0.01 * 2 ** attempt, _MAX_PAUSE)))
+        LOG.warning('Giving up on a conflicting transaction after %d '
+                    'tries', retry.tries)
+        raise errors.TransactionConflict()
 
     def _turn(self, write: bool):
         """The writer queue's turn for a SQLite write; else nothing."""
