@@ -22,6 +22,7 @@ DUPLICATE_NAME = 'placement.duplicate_name'
 PROVIDER_INUSE = 'placement.resource_provider.inuse'
 PROVIDER_CANNOT_DELETE_PARENT = (
     'placement.resource_provider.cannot_delete_parent')
+PROVIDER_NOT_FOUND = 'placement.resource_provider.not_found'
 
 # Fixed here rather than taken from http.HTTPStatus, whose phrases
 # change between Python releases (413 became "Content Too Large").
@@ -186,11 +187,17 @@ class InvalidInventory(PlacementError):
                 'provider {uuid}: {reason}')
 
 
+# NOTE: clients read some details, not only codes (tests/functional/
+# test_client_phrases.py names each one): Nova before microversion 1.23
+# retries an allocation write whose 409 says "concurrently updated"; from
+# 1.28 it gives up on one that says "consumer generation conflict" and
+# retries any other placement.concurrent_update. So a provider race says
+# the first phrase and never the second.
 class ConcurrentUpdate(PlacementError):
     status = 409
     code = CONCURRENT_UPDATE
     template = ('Resource provider {uuid} generation conflict: another '
-                'request changed it; fetch it and retry.')
+                'request concurrently updated it; fetch it and retry.')
 
 
 class TransactionConflict(PlacementError):
@@ -198,8 +205,8 @@ class TransactionConflict(PlacementError):
 
     status = 409
     code = CONCURRENT_UPDATE
-    template = ('The request conflicted with concurrent requests and was '
-                'not applied; retry it.')
+    template = ('The request conflicted with requests that concurrently '
+                'updated the same data and was not applied; retry it.')
 
 
 class InventoryAlreadyExists(PlacementError):
@@ -210,10 +217,14 @@ class InventoryAlreadyExists(PlacementError):
 
 
 class ConsumerGenerationConflict(PlacementError):
+    """Nova reads "consumer generation conflict" in the detail (see
+    ConcurrentUpdate): the phrase starts it, exactly."""
+
     status = 409
     code = CONCURRENT_UPDATE
-    template = ('Consumer {uuid} generation conflict: expected {expected}, '
-                'but the current generation is {actual}.')
+    template = ('consumer generation conflict on consumer {uuid}: '
+                'expected generation {expected}, found {actual}; fetch its '
+                'allocations and retry.')
 
 
 class DuplicateName(PlacementError):
@@ -222,11 +233,22 @@ class DuplicateName(PlacementError):
     template = '{kind} with {field} {value} already exists.'
 
 
+class DuplicateProvider(DuplicateName):
+    """Nova creates a provider and, on a 409, takes it for a race on the
+    uuid (and fetches the provider) unless the detail says "Conflicting
+    resource provider name:"; so ``field`` says which one it is."""
+
+    template = 'Conflicting resource provider {field}: {value} already exists.'
+
+
 class InventoryInUse(PlacementError):
+    """Nova before microversion 1.23 finds this case by matching "Inventory
+    for (.+) on resource provider (.+) in use" in the detail."""
+
     status = 409
     code = INVENTORY_INUSE
-    template = ('Inventory of class {resource_class} on resource provider '
-                '{uuid} is in use by allocations and cannot be removed.')
+    template = ('Inventory for {resource_class} on resource provider {uuid} '
+                'in use: allocations use it, so it cannot be removed.')
 
 
 class ResourceProviderInUse(PlacementError):
@@ -280,6 +302,15 @@ class AllocationProviderNotFound(PlacementError):
     status = 400
     code = UNDEFINED_CODE
     template = 'Allocation for resource provider {uuid} that does not exist.'
+
+
+class ReshapeProviderNotFound(PlacementError):
+    """A reshape names a provider that does not exist (400)."""
+
+    status = 400
+    code = PROVIDER_NOT_FOUND
+    template = ('Resource provider {uuid} named in the {part} of the '
+                'reshape does not exist.')
 
 
 class AllocationTargetMissing(PlacementError):

@@ -61,10 +61,8 @@ def _check_unique(conn: sa.Connection, uuid: str | None, name: str,
         if row.uuid == own_uuid:
             continue
         if uuid is not None and row.uuid == uuid:
-            raise errors.DuplicateName(kind='Resource provider',
-                                       field='uuid', value=uuid)
-        raise errors.DuplicateName(kind='Resource provider',
-                                   field='name', value=name)
+            raise errors.DuplicateProvider(field='uuid', value=uuid)
+        raise errors.DuplicateProvider(field='name', value=name)
 
 
 # Built once, with bind parameters: every write runs it, and building
@@ -108,9 +106,10 @@ def create(db, conn: sa.Connection, uuid: str, name: str,
             created_at=now, updated_at=now)).inserted_primary_key[0]
     except sa.exc.IntegrityError:
         # A concurrent create won the race for this name or uuid.
-        raise errors.DuplicateName(kind='Resource provider',
-                                   field='name or uuid',
-                                   value=f'{name} / {uuid}') from None
+        # NOTE: most often a client creating the same provider twice at
+        # once; Nova then fetches it by uuid (see DuplicateProvider).
+        raise errors.DuplicateProvider(field='uuid or name',
+                                       value=f'{uuid} / {name}') from None
     if root_id is None:
         conn.execute(RP.update().where(RP.c.id == rp_id)
                      .values(root_provider_id=rp_id))
@@ -195,8 +194,8 @@ def update(db, conn: sa.Connection, uuid: str, name: str,
         try:
             conn.execute(RP.update().where(RP.c.id == row.id).values(values))
         except sa.exc.IntegrityError:
-            raise errors.DuplicateName(kind='Resource provider',
-                                       field='name', value=name) from None
+            raise errors.DuplicateProvider(field='name',
+                                           value=name) from None
     return _as_dict(_fetch(conn, uuid))
 
 
