@@ -12,6 +12,7 @@ import json
 from placement_min import errors
 from placement_min import microversion
 from placement_min import router
+from placement_min import uuids
 from placement_min.schemas import common
 from placement_min.schemas import response_bodies
 
@@ -20,10 +21,11 @@ DOCUMENT_PATH = '/openapi.json'
 _JSON = 'application/json'
 
 # Path items by name; a path item that does not match is a 404 (400 for
-# a consumer uuid), documented on the operation.
+# a consumer uuid, which may be any uuid-like form), documented on the
+# operation.
 PATH_ITEMS = {
     'uuid': common.UUID,
-    'consumer_uuid': common.UUID,
+    'consumer_uuid': uuids.UUID_LIKE,
     'resource_class': common.RESOURCE_CLASS,
     'name': common.RESOURCE_CLASS,
 }

@@ -1,9 +1,11 @@
 """The route table: path template -> method -> handler, by microversion.
 
-A method maps to a handler, or to ``Versions`` when which handler (if
-any) serves it depends on the microversion. A whole route can start at a
-version; below it the path does not exist (404). A method that no
-handler serves at the request's version is 405 with an ``Allow`` header.
+A method maps to a handler, or to ``Since`` entries when which handler
+(if any) serves it depends on the microversion. A whole route can start
+at a version; below it the route's own methods do not exist (404), as
+in Placement. A method that no handler serves at the request's version
+is 405 with an ``Allow`` header (below the route's first version, the
+methods it has from that version).
 """
 
 import re
@@ -77,6 +79,8 @@ ROUTES = (
                       resource_class.ensure_class)),
         'DELETE': resource_class.delete_class,
     }, since=mv.CUSTOM_RESOURCE_CLASSES),
+    Route('/allocations', {'POST': allocation.post_allocations},
+          since=mv.POST_ALLOCATIONS),
     Route('/allocations/{consumer_uuid}', {
         'GET': allocation.show_allocations,
         'PUT': allocation.replace_allocations,
@@ -129,7 +133,8 @@ class Router:
     def match(self, method: str, path: str, version) -> tuple[Handler, dict]:
         """(handler, path items), or an HTTPError 404 or 405."""
         route, items = self._route(path)
-        if route is None or version < route.since:
+        if route is None or (version < route.since
+                             and method in route.methods):
             raise errors.HTTPError(
                 404, f'The resource {errors.shorten(path)} could not be '
                      'found.')
@@ -137,9 +142,10 @@ class Router:
         if method in route.methods:
             handler = _handler_at(route.methods[method], version)
         if handler is None:
+            shown = max(version, route.since)
             allowed = ', '.join(sorted(
                 m for m, entry in route.methods.items()
-                if _handler_at(entry, version) is not None))
+                if _handler_at(entry, shown) is not None))
             raise errors.HTTPError(
                 405, f'The method {method} is not allowed for this '
                      f'resource; allowed: {allowed}.',

@@ -1,24 +1,31 @@
-"""/allocations/{consumer_uuid} and /resource_providers/{uuid}/allocations.
+"""/allocations, /allocations/{consumer_uuid} and
+/resource_providers/{uuid}/allocations.
 
-A consumer uuid in the path that is not a UUID is a 400 for every
+Consumer and provider uuids are accepted in every form Placement
+accepts (``placement_min.uuids``) and stored lowercase dashed; a
+consumer uuid in the path that is not uuid-like is a 400 for every
 method (``path_items.consumer_uuid``).
 """
 
 from placement_min import errors
 from placement_min import microversion as mv
 from placement_min import responses
+from placement_min import uuids
 from placement_min.handlers import operation
 from placement_min.policies import allocation as policies
 from placement_min.schemas import allocation as schemas
 from placement_min.schemas import response_bodies
 from placement_min.storage import allocation as storage
+from placement_min.storage.usage import UNKNOWN_TYPE
 
 
-def _allocations_by_provider(req, data: dict) -> dict[str, dict[str, int]]:
+def _allocations_by_provider(req, data: dict) -> storage.Allocations:
     """{provider uuid: resources} from either body format.
 
     A provider named twice (in the list format, or in two spellings of
-    its uuid) is refused rather than merged or overwritten.
+    its uuid) is refused rather than merged or overwritten. A
+    per-provider ``generation`` (1.12+) is ignored, as in Placement:
+    clients send back what GET returned.
     """
     if req.version >= mv.ALLOCATIONS_BY_PROVIDER:
         pairs = [(rp_uuid, target['resources'])
@@ -27,14 +34,45 @@ def _allocations_by_provider(req, data: dict) -> dict[str, dict[str, int]]:
         pairs = [(target['resource_provider']['uuid'], target['resources'])
                  for target in data['allocations']]
     allocations = {}
-    for rp_uuid, resources in pairs:
-        rp_uuid = rp_uuid.lower()
+    for key, resources in pairs:
+        rp_uuid = uuids.canonical(key)
+        if rp_uuid is None:
+            raise errors.AllocationProviderNotFound(uuid=key)
         if rp_uuid in allocations:
             raise errors.HTTPError(
                 400, f'Resource provider {rp_uuid} appears more than once '
                      'in allocations.')
         allocations[rp_uuid] = resources
     return allocations
+
+
+def consumer_write(req, uuid: str, data: dict) -> storage.Write:
+    """What one consumer's body (PUT, or an item of POST) asks for."""
+    return (storage.ConsumerWrite(
+        uuid=uuid,
+        project_id=data.get('project_id'),
+        user_id=data.get('user_id'),
+        consumer_type=data.get('consumer_type'),
+        check_generation=req.version >= mv.CONSUMER_GENERATIONS,
+        generation=data.get('consumer_generation')),
+        _allocations_by_provider(req, data))
+
+
+def consumer_writes(req, by_consumer: dict) -> list[storage.Write]:
+    """The writes of a {consumer uuid: body} map (POST /allocations and
+    /reshaper); a consumer named twice, in two spellings, is refused."""
+    writes = {}
+    for key, data in by_consumer.items():
+        uuid = uuids.canonical(key)
+        if uuid is None:
+            raise errors.HTTPError(
+                400, f'Consumer uuid {errors.shorten(key)!r} is not a '
+                     'UUID.')
+        if uuid in writes:
+            raise errors.HTTPError(
+                400, f'Consumer {uuid} appears more than once.')
+        writes[uuid] = consumer_write(req, uuid, data)
+    return list(writes.values())
 
 
 @operation.declare(
@@ -53,7 +91,9 @@ def show_allocations(req):
     if req.version >= mv.CONSUMER_GENERATIONS:
         body['consumer_generation'] = consumer['generation']
     if req.version >= mv.CONSUMER_TYPES:
-        body['consumer_type'] = consumer['consumer_type']
+        # A consumer written below 1.38 has no type: "unknown", as in
+        # Placement and in GET /usages.
+        body['consumer_type'] = consumer['consumer_type'] or UNKNOWN_TYPE
     return responses.json_response(req, body,
                                    last_modified=consumer['updated_at'])
 
@@ -63,16 +103,18 @@ def show_allocations(req):
     policy=policies.UPDATE, bodies=schemas.PUT_BY_VERSION,
     errors=(400, 409))
 def replace_allocations(req):
-    data = req.payload
-    consumer = storage.ConsumerWrite(
-        uuid=req.path_items['consumer_uuid'],
-        project_id=data.get('project_id'),
-        user_id=data.get('user_id'),
-        consumer_type=data.get('consumer_type'),
-        check_generation=req.version >= mv.CONSUMER_GENERATIONS,
-        generation=data.get('consumer_generation'))
-    storage.replace_for_consumer(req.db, consumer,
-                                 _allocations_by_provider(req, data))
+    storage.replace_for_consumers(req.db, [consumer_write(
+        req, req.path_items['consumer_uuid'], req.payload)])
+    return responses.empty_response()
+
+
+@operation.declare(
+    'Replace the allocations of several consumers in one transaction, '
+    'all or nothing; {} removes a consumer\'s allocations.', {204: None},
+    policy=policies.MANAGE, bodies=schemas.POST_BY_VERSION,
+    errors=(400, 409))
+def post_allocations(req):
+    storage.replace_for_consumers(req.db, consumer_writes(req, req.payload))
     return responses.empty_response()
 
 

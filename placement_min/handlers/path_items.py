@@ -9,6 +9,7 @@ existing (404), never as a server error.
 import re
 
 from placement_min import errors
+from placement_min import uuids
 from placement_min.query import UUID_RE
 
 _CLASS_RE = re.compile(r'^[A-Z0-9_]{1,255}$')
@@ -21,14 +22,18 @@ def provider_uuid(value: str) -> str:
 
 
 def consumer_uuid(value: str) -> str:
-    """A consumer uuid: 400 for every method when it is not a UUID (PUT
+    """A consumer uuid in any form Placement accepts (upper case,
+    dashless, braces, ``urn:uuid:``), as the lowercase dashed uuid it is
+    stored under: GET, PUT and DELETE all find the consumer whichever
+    spelling names it. 400 for every method when it is not a uuid (PUT
     would otherwise create a consumer that cannot exist, and GET and
     DELETE answer the same so that a typo is reported)."""
-    if not UUID_RE.fullmatch(value):
+    uuid = uuids.canonical(value)
+    if uuid is None:
         raise errors.HTTPError(
             400, f'Consumer uuid {errors.shorten(value)!r} in the path is '
                  'not a UUID.')
-    return value.lower()
+    return uuid
 
 
 def is_resource_class(value: str) -> bool:

@@ -7,6 +7,7 @@ PREFIX = 'placement:allocations:'
 LIST = PREFIX + 'list'
 UPDATE = PREFIX + 'update'
 DELETE = PREFIX + 'delete'
+MANAGE = PREFIX + 'manage'
 PROVIDER_LIST = 'placement:resource_providers:allocations:list'
 
 RULES = [
@@ -17,6 +18,9 @@ RULES = [
                     ('PUT', ONE)),
     base.admin_rule(DELETE, 'Delete the allocations of a consumer.',
                     ('DELETE', ONE)),
+    base.admin_rule(MANAGE, 'Create, replace or delete the allocations of '
+                            'several consumers at once.',
+                    ('POST', '/allocations')),
     base.admin_rule(PROVIDER_LIST, 'List the allocations against a '
                                    'resource provider.',
                     ('GET', '/resource_providers/{uuid}/allocations')),

@@ -1,8 +1,12 @@
-"""Bodies of PUT /allocations/{consumer_uuid}, one per format.
+"""Bodies of PUT /allocations/{consumer_uuid} and POST /allocations.
 
-1.0 lists allocations; 1.8 adds project_id and user_id; 1.12 keys them
-by provider uuid; 1.28 adds consumer_generation and lets allocations be
-empty (which removes them); 1.38 adds consumer_type.
+PUT: 1.0 lists allocations; 1.8 adds project_id and user_id; 1.12 keys
+them by provider uuid (each may carry the provider's ``generation``,
+which is ignored, so that what GET returned can be sent back); 1.28 adds
+consumer_generation and lets allocations be empty (which removes them);
+1.34 accepts ``mappings`` (checked, not stored); 1.38 adds
+consumer_type. POST (1.13+) maps consumer uuids to the PUT body of the
+same version, whose allocations may always be empty.
 
 NOTE: an amount of 0 is refused in every format: it would record a
 consumer on a provider while using nothing of it.
@@ -11,8 +15,14 @@ consumer on a provider while using nothing of it.
 import copy
 
 from placement_min import microversion as mv
+from placement_min import uuids
 from placement_min.jsonbody import Schema
 from placement_min.schemas import common
+
+# Provider and consumer uuids as keys: 36 characters of hex digits and
+# dashes, as Placement takes them; the handler then accepts those that
+# are uuid-like and stores them lowercase dashed.
+UUID_KEY_PATTERN = '^[0-9a-fA-F-]{36}$'
 
 RESOURCES = {
     'type': 'object',
@@ -39,6 +49,21 @@ CONSUMER_TYPE = {
     'type': 'string',
     'pattern': common.RESOURCE_CLASS_PATTERN,
     'maxLength': 255,
+}
+
+# Request group suffix (as allocation candidates name them, "" for the
+# unsuffixed group) -> the providers that satisfied the group.
+MAPPINGS = {
+    'type': 'object',
+    'minProperties': 1,
+    'patternProperties': {
+        '^[a-zA-Z0-9_-]{0,64}$': {
+            'type': 'array',
+            'minItems': 1,
+            'items': uuids.UUID_LIKE,
+        },
+    },
+    'additionalProperties': False,
 }
 
 PUT_V1_0 = {
@@ -76,9 +101,10 @@ PUT_V1_12['properties']['allocations'] = {
     'type': 'object',
     'minProperties': 1,
     'patternProperties': {
-        common.UUID['pattern']: {
+        UUID_KEY_PATTERN: {
             'type': 'object',
-            'properties': {'resources': RESOURCES},
+            'properties': {'resources': RESOURCES,
+                           'generation': common.GENERATION},
             'required': ['resources'],
             'additionalProperties': False,
         },
@@ -92,15 +118,49 @@ PUT_V1_28['properties']['consumer_generation'] = {
     'anyOf': [common.GENERATION, {'type': 'null'}]}
 PUT_V1_28['required'].append('consumer_generation')
 
-PUT_V1_38 = copy.deepcopy(PUT_V1_28)
+PUT_V1_34 = copy.deepcopy(PUT_V1_28)
+PUT_V1_34['properties']['mappings'] = MAPPINGS
+
+PUT_V1_38 = copy.deepcopy(PUT_V1_34)
 PUT_V1_38['properties']['consumer_type'] = CONSUMER_TYPE
 PUT_V1_38['required'].append('consumer_type')
 
-# (first microversion, validator), newest first.
+# (first microversion, validator)
 PUT_BY_VERSION = {
     mv.BASE: Schema(PUT_V1_0),
     mv.ALLOCATION_OWNER_REQUIRED: Schema(PUT_V1_8),
     mv.ALLOCATIONS_BY_PROVIDER: Schema(PUT_V1_12),
     mv.CONSUMER_GENERATIONS: Schema(PUT_V1_28),
+    mv.CANDIDATES_MAPPINGS: Schema(PUT_V1_34),
     mv.CONSUMER_TYPES: Schema(PUT_V1_38),
 }
+
+
+def by_consumer(consumer: dict) -> dict:
+    """Consumer uuid -> ``consumer``, with at least one consumer."""
+    return {
+        'type': 'object',
+        'minProperties': 1,
+        'patternProperties': {UUID_KEY_PATTERN: consumer},
+        'additionalProperties': False,
+    }
+
+
+def _emptiable(put: dict) -> dict:
+    """A PUT body whose allocations may be empty, as in POST."""
+    consumer = copy.deepcopy(put)
+    consumer['properties']['allocations'].pop('minProperties', None)
+    return consumer
+
+
+# The consumer bodies of POST /allocations and POST /reshaper, by the
+# first microversion of each.
+CONSUMER_BY_VERSION = {
+    mv.POST_ALLOCATIONS: _emptiable(PUT_V1_12),
+    mv.CONSUMER_GENERATIONS: PUT_V1_28,
+    mv.CANDIDATES_MAPPINGS: PUT_V1_34,
+    mv.CONSUMER_TYPES: PUT_V1_38,
+}
+
+POST_BY_VERSION = {since: Schema(by_consumer(consumer))
+                   for since, consumer in CONSUMER_BY_VERSION.items()}

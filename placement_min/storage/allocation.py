@@ -1,22 +1,31 @@
 """Allocations: what each consumer uses of the providers' inventory.
 
-A write reads the consumer, every provider it touches with its
-inventory and the usage of all other consumers, checks each amount,
-then bumps every touched provider's generation with ``bump_generation``'s
-compare-and-set and replaces the rows, all in one transaction: of two
+A write names one consumer (PUT), several (POST /allocations), or
+several with new inventories (``storage.reshaper``), and replaces their
+allocations in one transaction. It reads the consumers with their
+current allocations, the providers it touches, the classes, and the
+inventories with what every other consumer uses of them; checks every
+amount; then bumps every touched provider's generation with
+``bump_generation``'s compare-and-set and writes the rows. Of two
 writers racing for the last unit, one finds the generation changed.
+
+Each step is one statement whatever the number of consumers and
+classes (rows go in and out by the set); only the compare-and-set is
+one statement per provider, so that the conflict names the provider.
 """
 
 import math
+from collections.abc import Callable
 from typing import NamedTuple
 
 import sqlalchemy as sa
 
 from placement_min import errors
 from placement_min.storage import tables
+from placement_min.storage.database import Retry
 from placement_min.storage.database import reader
 from placement_min.storage.database import utcnow
-from placement_min.storage.database import writer
+from placement_min.storage.inventory import FIELDS
 from placement_min.storage.inventory import capacity
 from placement_min.storage.resource_class import ids_for_names
 from placement_min.storage.resource_provider import bump_generation
@@ -33,14 +42,19 @@ CONSUMER = tables.consumers
 # "incomplete" consumers; a later request at 1.8+ replaces it.
 INCOMPLETE_CONSUMER_ID = '00000000-0000-0000-0000-000000000000'
 
-# How often a write that lost a race it was not asked to detect is run
-# again, re-reading and re-checking everything, before it gives up (409).
-_CONFLICT_ATTEMPTS = 10
+# {provider uuid: {class: amount}}
+Allocations = dict[str, dict[str, int]]
+# (provider id, class id)
+Key = tuple[int, int]
 
-_SELECT_CONSUMER = sa.select(
-    CONSUMER.c.id, CONSUMER.c.generation, CONSUMER.c.project_id,
-    CONSUMER.c.user_id, CONSUMER.c.consumer_type,
-).where(CONSUMER.c.uuid == sa.bindparam('uuid'))
+# The consumers a write names, with what they hold now (no allocation
+# columns for one that holds nothing).
+_SELECT_CONSUMERS = sa.select(
+    CONSUMER.c.id, CONSUMER.c.uuid, CONSUMER.c.generation,
+    ALLOC.c.resource_provider_id, ALLOC.c.resource_class_id, ALLOC.c.used,
+).select_from(
+    CONSUMER.outerjoin(ALLOC, ALLOC.c.consumer_id == CONSUMER.c.id)
+).where(CONSUMER.c.uuid.in_(sa.bindparam('uuids', expanding=True)))
 
 # Every consumer row has allocations (one that loses its last is
 # deleted), so inner joins find them all.
@@ -66,8 +80,34 @@ _SELECT_FOR_PROVIDER = sa.select(
 ).where(RP.c.uuid == sa.bindparam('uuid'))
 
 
+def _keep_unless_given(column: sa.Column) -> sa.ColumnElement:
+    """The column's new value, or its stored one when none is given."""
+    return sa.func.coalesce(
+        sa.bindparam('new_' + column.name, type_=sa.String), column)
+
+
+# The consumers' own compare-and-set, one executemany for all of them.
+_UPDATE_CONSUMER = CONSUMER.update().where(
+    CONSUMER.c.id == sa.bindparam('consumer_id'),
+    CONSUMER.c.generation == sa.bindparam('expected'),
+).values(
+    generation=sa.bindparam('next_generation'),
+    updated_at=sa.bindparam('now'),
+    project_id=_keep_unless_given(CONSUMER.c.project_id),
+    user_id=_keep_unless_given(CONSUMER.c.user_id),
+    consumer_type=_keep_unless_given(CONSUMER.c.consumer_type),
+)
+
+_DELETE_CONSUMER = CONSUMER.delete().where(
+    CONSUMER.c.id == sa.bindparam('consumer_id'),
+    CONSUMER.c.generation == sa.bindparam('expected'))
+
+_INSERT_CONSUMERS = CONSUMER.insert().returning(CONSUMER.c.id,
+                                                CONSUMER.c.uuid)
+
+
 class ConsumerWrite(NamedTuple):
-    """What a PUT says about its consumer.
+    """What a write says about one consumer besides its allocations.
 
     None leaves project, user and type as stored (new consumers get the
     placeholder owner and no type). ``generation`` is compared only when
@@ -80,6 +120,331 @@ class ConsumerWrite(NamedTuple):
     consumer_type: str | None = None
     check_generation: bool = False
     generation: int | None = None
+
+
+# A consumer and the allocations it is to have ({}: none).
+Write = tuple[ConsumerWrite, Allocations]
+
+
+class Stored(NamedTuple):
+    """The consumers a write names, as stored: their rows by uuid and
+    the allocation rows they hold."""
+
+    consumers: dict
+    allocations: list
+
+    def held(self) -> dict[Key, int]:
+        """What these consumers use now, by provider and class."""
+        held: dict[Key, int] = {}
+        for row in self.allocations:
+            key = (row.resource_provider_id, row.resource_class_id)
+            held[key] = held.get(key, 0) + row.used
+        return held
+
+
+def read_consumers(conn: sa.Connection, uuids) -> Stored:
+    consumers, allocations = {}, []
+    for row in conn.execute(_SELECT_CONSUMERS, {'uuids': sorted(uuids)}):
+        consumers.setdefault(row.uuid, row)
+        if row.resource_provider_id is not None:
+            allocations.append(row)
+    return Stored(consumers, allocations)
+
+
+def _shown(generation: int | None) -> str:
+    return 'null' if generation is None else str(generation)
+
+
+def check_consumer_generations(writes: list[Write], stored: Stored) -> None:
+    for consumer, _allocations in writes:
+        if not consumer.check_generation:
+            continue
+        row = stored.consumers.get(consumer.uuid)
+        actual = None if row is None else row.generation
+        if actual != consumer.generation:
+            raise errors.ConsumerGenerationConflict(
+                uuid=consumer.uuid, expected=_shown(consumer.generation),
+                actual=_shown(actual))
+
+
+def named_providers(writes: list[Write]) -> set[str]:
+    return {rp_uuid for _consumer, allocations in writes
+            for rp_uuid in allocations}
+
+
+def read_providers(conn: sa.Connection, uuids, stored: Stored) -> dict:
+    """{uuid: (id, uuid, generation)} of the named providers and those
+    the consumers' current allocations are on, in one statement."""
+    clause = RP.c.uuid.in_(sorted(uuids))
+    held_on = sorted({row.resource_provider_id
+                      for row in stored.allocations})
+    if held_on:
+        clause = sa.or_(clause, RP.c.id.in_(held_on))
+    rows = conn.execute(sa.select(RP.c.id, RP.c.uuid, RP.c.generation)
+                        .where(clause)).all()
+    return {row.uuid: row for row in rows}
+
+
+def class_names(writes: list[Write]) -> set[str]:
+    return {rc for _consumer, allocations in writes
+            for resources in allocations.values() for rc in resources}
+
+
+def read_inventories(conn: sa.Connection, targets: set[Key],
+                     whole: set[int], stored: Stored) -> dict:
+    """{(provider id, class id): inventory row}, with the class ``name``
+    and ``used``: what the consumers the write does not name use of it.
+
+    ``targets`` are the inventories allocations go to; ``whole`` the
+    providers whose every inventory is read.
+    """
+    clauses = []
+    if targets:
+        clauses.append(sa.and_(
+            INV.c.resource_provider_id.in_(sorted({k[0] for k in targets})),
+            INV.c.resource_class_id.in_(sorted({k[1] for k in targets}))))
+    if whole:
+        clauses.append(INV.c.resource_provider_id.in_(sorted(whole)))
+    if not clauses:
+        return {}
+    others = [ALLOC.c.resource_provider_id == INV.c.resource_provider_id,
+              ALLOC.c.resource_class_id == INV.c.resource_class_id]
+    if stored.consumers:
+        others.append(ALLOC.c.consumer_id.not_in(
+            sorted(row.id for row in stored.consumers.values())))
+    used = (sa.select(sa.func.coalesce(sa.func.sum(ALLOC.c.used), 0))
+            .where(*others).scalar_subquery())
+    rows = conn.execute(sa.select(
+        INV.c.id, INV.c.resource_provider_id, INV.c.resource_class_id,
+        RC.c.name, *(INV.c[f] for f in FIELDS), used.label('used'),
+    ).select_from(INV.join(RC, RC.c.id == INV.c.resource_class_id))
+     .where(sa.or_(*clauses))).all()
+    return {(row.resource_provider_id, row.resource_class_id): row
+            for row in rows}
+
+
+def new_totals(writes: list[Write], providers: dict,
+               class_ids: dict[str, int]) -> dict[Key, int]:
+    """What the written consumers are to use, by provider and class."""
+    totals: dict[Key, int] = {}
+    for _consumer, allocations in writes:
+        for rp_uuid, resources in allocations.items():
+            for rc, amount in resources.items():
+                key = (providers[rp_uuid].id, class_ids[rc])
+                totals[key] = totals.get(key, 0) + amount
+    return totals
+
+
+def _unit_refusal(inventory, amount: int) -> str | None:
+    """Why one amount breaks the inventory's unit rules, or None."""
+    if amount < inventory['min_unit']:
+        return f'the amount is below min_unit {inventory["min_unit"]}.'
+    if amount > inventory['max_unit']:
+        return f'the amount is above max_unit {inventory["max_unit"]}.'
+    if amount % inventory['step_size']:
+        return (f'the amount is not a multiple of step_size '
+                f'{inventory["step_size"]}.')
+    return None
+
+
+def check_allocations(writes: list[Write], providers: dict,
+                      class_ids: dict[str, int],
+                      inventory_of: Callable[[Key], dict | None],
+                      others: dict[Key, int], held: dict[Key, int]) -> None:
+    """Each amount against the unit rules, then each inventory's new
+    usage against its capacity.
+
+    A usage over capacity is allowed when it does not grow: an
+    inventory shrunk below what is allocated must not block the writes
+    (moves, resizes down) that take from it.
+    """
+    totals = new_totals(writes, providers, class_ids)
+    for _consumer, allocations in writes:
+        for rp_uuid in sorted(allocations):
+            for rc, amount in sorted(allocations[rp_uuid].items()):
+                inventory = inventory_of((providers[rp_uuid].id,
+                                          class_ids[rc]))
+                if inventory is None:
+                    raise errors.AllocationTargetMissing(
+                        uuid=rp_uuid, resource_class=rc)
+                reason = _unit_refusal(inventory, amount)
+                if reason is not None:
+                    raise errors.AllocationConflict(
+                        uuid=rp_uuid, resource_class=rc, amount=amount,
+                        reason=reason)
+    uuids = {rp.id: rp.uuid for rp in providers.values()}
+    names = {rc_id: rc for rc, rc_id in class_ids.items()}
+    for key in sorted(totals):
+        amount = totals[key]
+        used = others.get(key, 0)
+        # Amounts are integers, so the usable capacity is its floor.
+        usable = math.floor(capacity(inventory_of(key)))
+        if used + amount > usable and amount > held.get(key, 0):
+            raise errors.AllocationConflict(
+                uuid=uuids[key[0]], resource_class=names[key[1]],
+                amount=amount,
+                reason=f'{used} of its capacity {usable} is already used '
+                       'by other consumers.')
+
+
+def bump_all(conn: sa.Connection, providers) -> None:
+    """Bump every touched provider once, in id order so that writers
+    take the row locks in the same order and cannot deadlock on them."""
+    for rp in sorted(providers, key=lambda rp: rp.id):
+        bump_generation(conn, rp.id, rp.generation, rp.uuid)
+
+
+def _lost_race(rows) -> errors.ConsumerGenerationConflict:
+    return errors.ConsumerGenerationConflict(
+        uuid=', '.join(row.uuid for row in rows),
+        expected=', '.join(str(row.generation) for row in rows),
+        actual='a newer one')
+
+
+def _insert_consumers(conn: sa.Connection, consumers, now) -> dict:
+    """{uuid: id} of the new consumers, created in one statement."""
+    try:
+        rows = conn.execute(_INSERT_CONSUMERS, [{
+            'uuid': consumer.uuid,
+            'project_id': consumer.project_id or INCOMPLETE_CONSUMER_ID,
+            'user_id': consumer.user_id or INCOMPLETE_CONSUMER_ID,
+            'consumer_type': consumer.consumer_type,
+            # Created at 0, then moved on by this write, as Placement.
+            'generation': 1, 'created_at': now, 'updated_at': now,
+        } for consumer in consumers]).all()
+    except sa.exc.IntegrityError:
+        # Another request created one of them at the same moment.
+        raise errors.ConsumerGenerationConflict(
+            uuid=', '.join(consumer.uuid for consumer in consumers),
+            expected=_shown(None), actual='a newer one') from None
+    return {row.uuid: row.id for row in rows}
+
+
+def _update_consumers(conn: sa.Connection, pairs, now) -> None:
+    """Move each consumer's generation on (and its owner and type when
+    given), if no other request did since it was read."""
+    result = conn.execute(_UPDATE_CONSUMER, [{
+        'consumer_id': row.id, 'expected': row.generation,
+        'next_generation': row.generation + 1, 'now': now,
+        'new_project_id': consumer.project_id,
+        'new_user_id': consumer.user_id,
+        'new_consumer_type': consumer.consumer_type,
+    } for consumer, row in pairs])
+    if result.rowcount != len(pairs):
+        raise _lost_race([row for _consumer, row in pairs])
+
+
+def _delete_consumers(conn: sa.Connection, rows) -> None:
+    """Delete consumers left without allocations, if unchanged."""
+    result = conn.execute(_DELETE_CONSUMER, [
+        {'consumer_id': row.id, 'expected': row.generation} for row in rows])
+    if result.rowcount != len(rows):
+        raise _lost_race(rows)
+
+
+def save(conn: sa.Connection, writes: list[Write], stored: Stored,
+         providers: dict, class_ids: dict[str, int]) -> None:
+    """Replace the consumers' allocations with the written ones."""
+    if stored.allocations:
+        conn.execute(ALLOC.delete().where(ALLOC.c.consumer_id.in_(
+            sorted(row.id for row in stored.consumers.values()))))
+    new, kept, emptied = [], [], []
+    for consumer, allocations in writes:
+        row = stored.consumers.get(consumer.uuid)
+        if row is None:
+            if allocations:
+                new.append(consumer)
+        elif allocations:
+            kept.append((consumer, row))
+        else:
+            emptied.append(row)
+    now = utcnow()
+    consumer_ids = {row.uuid: row.id for _consumer, row in kept}
+    if new:
+        consumer_ids.update(_insert_consumers(conn, new, now))
+    if kept:
+        _update_consumers(conn, kept, now)
+    if emptied:
+        _delete_consumers(conn, emptied)
+    rows = [{'resource_provider_id': providers[rp_uuid].id,
+             'consumer_id': consumer_ids[consumer.uuid],
+             'resource_class_id': class_ids[rc], 'used': amount,
+             'created_at': now, 'updated_at': now}
+            for consumer, allocations in writes
+            for rp_uuid, resources in allocations.items()
+            for rc, amount in resources.items()]
+    if rows:
+        conn.execute(ALLOC.insert(), rows)
+
+
+def touched(providers: dict, writes: list[Write], stored: Stored,
+            also=()) -> list:
+    """The providers a write changes: those it allocates from, those
+    the consumers leave, and ``also`` (uuids)."""
+    uuids = named_providers(writes) | set(also)
+    held_on = {row.resource_provider_id for row in stored.allocations}
+    return [rp for rp in providers.values()
+            if rp.uuid in uuids or rp.id in held_on]
+
+
+def fields(row) -> dict | None:
+    """An inventory row's fields, as ``check_allocations`` reads them."""
+    return None if row is None else row._mapping
+
+
+def _replace(db, conn: sa.Connection, writes: list[Write]) -> None:
+    stored = read_consumers(conn, [consumer.uuid for consumer, _ in writes])
+    check_consumer_generations(writes, stored)
+    named = named_providers(writes)
+    providers = read_providers(conn, named, stored)
+    missing = sorted(named - providers.keys())
+    if missing:
+        raise errors.AllocationProviderNotFound(uuid=', '.join(missing))
+    class_ids = ids_for_names(conn, class_names(writes))
+    totals = new_totals(writes, providers, class_ids)
+    inventories = read_inventories(conn, set(totals), set(), stored)
+    check_allocations(writes, providers, class_ids,
+                      lambda key: fields(inventories.get(key)),
+                      {key: row.used for key, row in inventories.items()},
+                      stored.held())
+    # NOTE: the generations are bumped before any row is written, so the
+    # provider row locks are the first this transaction takes.
+    bump_all(conn, touched(providers, writes, stored))
+    save(conn, writes, stored, providers, class_ids)
+
+
+def _delete(db, conn: sa.Connection, uuid: str) -> None:
+    stored = read_consumers(conn, [uuid])
+    if uuid not in stored.consumers:
+        raise errors.ConsumerNotFound(uuid=uuid)
+    writes = [(ConsumerWrite(uuid), {})]
+    providers = read_providers(conn, set(), stored)
+    bump_all(conn, touched(providers, writes, stored))
+    save(conn, writes, stored, providers, {})
+
+
+def retry(db, writes: list[Write]) -> Retry:
+    """The one retry rule of allocation writes: ``[placement]
+    allocation_conflict_retry_count`` tries, run again when a provider
+    changed under them (clients send no provider generations with
+    allocations) or, unless every consumer's generation was sent, when
+    a consumer did."""
+    races = (errors.ConcurrentUpdate,)
+    if not all(consumer.check_generation for consumer, _ in writes):
+        races += (errors.ConsumerGenerationConflict,)
+    return Retry(db.allocation_tries, races)
+
+
+def replace_for_consumers(db, writes: list[Write]) -> None:
+    """Make each consumer's allocations exactly the ones given, all or
+    nothing; a consumer left with none is removed."""
+    db.run(_replace, True, writes, retry=retry(db, writes))
+
+
+def delete_for_consumer(db, uuid: str) -> None:
+    """Remove all of the consumer's allocations, and the consumer."""
+    writes = [(ConsumerWrite(uuid), {})]
+    db.run(_delete, True, uuid, retry=retry(db, writes))
 
 
 @reader
@@ -115,203 +480,3 @@ def list_for_provider(db, conn: sa.Connection, uuid: str):
         allocations.setdefault(row.consumer_uuid, {})[row.name] = row.used
         newest = max(newest, row.updated_at)
     return rows[0].generation, allocations, newest
-
-
-def _check_consumer_generation(row, consumer: ConsumerWrite) -> None:
-    if not consumer.check_generation:
-        return
-    actual = None if row is None else row.generation
-    if actual != consumer.generation:
-        raise errors.ConsumerGenerationConflict(
-            uuid=consumer.uuid, expected=_shown(consumer.generation),
-            actual=_shown(actual))
-
-
-def _shown(generation: int | None) -> str:
-    return 'null' if generation is None else str(generation)
-
-
-def _touched_providers(conn: sa.Connection, uuids, consumer_id) -> dict:
-    """{uuid: (id, uuid, generation)} of the named providers and those
-    the consumer's current allocations are on, in one statement."""
-    clause = RP.c.uuid.in_(uuids)
-    if consumer_id is not None:
-        clause = sa.or_(clause, RP.c.id.in_(
-            sa.select(ALLOC.c.resource_provider_id)
-            .where(ALLOC.c.consumer_id == consumer_id)))
-    rows = conn.execute(sa.select(RP.c.id, RP.c.uuid, RP.c.generation)
-                        .where(clause)).all()
-    found = {row.uuid: row for row in rows}
-    missing = sorted(set(uuids) - found.keys())
-    if missing:
-        raise errors.AllocationProviderNotFound(uuid=', '.join(missing))
-    return found
-
-
-def _inventories(conn: sa.Connection, rp_ids, class_ids,
-                 consumer_id) -> dict:
-    """{(rp id, class id): inventory row with ``used`` by the others}."""
-    others = [ALLOC.c.resource_provider_id == INV.c.resource_provider_id,
-              ALLOC.c.resource_class_id == INV.c.resource_class_id]
-    if consumer_id is not None:
-        others.append(ALLOC.c.consumer_id != consumer_id)
-    used = (sa.select(sa.func.coalesce(sa.func.sum(ALLOC.c.used), 0))
-            .where(*others).scalar_subquery())
-    rows = conn.execute(sa.select(
-        INV.c.resource_provider_id, INV.c.resource_class_id, INV.c.total,
-        INV.c.reserved, INV.c.min_unit, INV.c.max_unit, INV.c.step_size,
-        INV.c.allocation_ratio, used.label('used'),
-    ).where(INV.c.resource_provider_id.in_(rp_ids),
-            INV.c.resource_class_id.in_(class_ids))).all()
-    return {(row.resource_provider_id, row.resource_class_id): row
-            for row in rows}
-
-
-def _refusal(inventory, amount: int) -> str | None:
-    """Why ``amount`` cannot be allocated from ``inventory``, or None."""
-    if amount < inventory.min_unit:
-        return f'the amount is below min_unit {inventory.min_unit}.'
-    if amount > inventory.max_unit:
-        return f'the amount is above max_unit {inventory.max_unit}.'
-    if amount % inventory.step_size:
-        return (f'the amount is not a multiple of step_size '
-                f'{inventory.step_size}.')
-    # Amounts are integers, so the usable capacity is its floor.
-    usable = math.floor(capacity(inventory._mapping))
-    if inventory.used + amount > usable:
-        return (f'{inventory.used} of its capacity {usable} is already '
-                'used by other consumers.')
-    return None
-
-
-def _check_amounts(allocations: dict, providers: dict, class_ids: dict,
-                   inventories: dict) -> None:
-    for rp_uuid in sorted(allocations):
-        rp_id = providers[rp_uuid].id
-        for rc, amount in sorted(allocations[rp_uuid].items()):
-            inventory = inventories.get((rp_id, class_ids[rc]))
-            if inventory is None:
-                raise errors.AllocationTargetMissing(uuid=rp_uuid,
-                                                     resource_class=rc)
-            reason = _refusal(inventory, amount)
-            if reason is not None:
-                raise errors.AllocationConflict(
-                    uuid=rp_uuid, resource_class=rc, amount=amount,
-                    reason=reason)
-
-
-def _bump_all(conn: sa.Connection, providers: dict) -> None:
-    """Bump every touched provider, in id order so that writers take the
-    row locks in the same order and cannot deadlock on them."""
-    for rp in sorted(providers.values(), key=lambda rp: rp.id):
-        bump_generation(conn, rp.id, rp.generation, rp.uuid)
-
-
-def _delete_consumer(conn: sa.Connection, uuid: str, row) -> None:
-    """Delete the consumer (its allocations are gone) if unchanged."""
-    result = conn.execute(CONSUMER.delete().where(
-        CONSUMER.c.id == row.id, CONSUMER.c.generation == row.generation))
-    if result.rowcount != 1:
-        raise errors.ConsumerGenerationConflict(
-            uuid=uuid, expected=row.generation, actual='newer')
-
-
-def _save_consumer(conn: sa.Connection, row, consumer: ConsumerWrite,
-                   now) -> int:
-    """The consumer's id after creating it or moving its generation on."""
-    if row is None:
-        try:
-            return conn.execute(CONSUMER.insert().values(
-                uuid=consumer.uuid,
-                project_id=consumer.project_id or INCOMPLETE_CONSUMER_ID,
-                user_id=consumer.user_id or INCOMPLETE_CONSUMER_ID,
-                consumer_type=consumer.consumer_type,
-                # Created at 0, then moved on by this write, as Placement.
-                generation=1, created_at=now, updated_at=now,
-            )).inserted_primary_key[0]
-        except sa.exc.IntegrityError:
-            # Another request created this consumer at the same moment.
-            raise errors.ConsumerGenerationConflict(
-                uuid=consumer.uuid, expected=_shown(None),
-                actual='newer') from None
-    values = {'generation': row.generation + 1, 'updated_at': now}
-    for field in ('project_id', 'user_id', 'consumer_type'):
-        if getattr(consumer, field) is not None:
-            values[field] = getattr(consumer, field)
-    result = conn.execute(CONSUMER.update().where(
-        CONSUMER.c.id == row.id, CONSUMER.c.generation == row.generation,
-    ).values(values))
-    if result.rowcount != 1:
-        raise errors.ConsumerGenerationConflict(
-            uuid=consumer.uuid, expected=row.generation, actual='newer')
-    return row.id
-
-
-@writer
-def _replace(db, conn: sa.Connection, consumer: ConsumerWrite,
-             allocations: dict[str, dict[str, int]]) -> None:
-    row = conn.execute(_SELECT_CONSUMER, {'uuid': consumer.uuid}).first()
-    _check_consumer_generation(row, consumer)
-    consumer_id = None if row is None else row.id
-    providers = _touched_providers(conn, list(allocations), consumer_id)
-    class_ids = ids_for_names(
-        conn, {rc for resources in allocations.values() for rc in resources})
-    inventories = _inventories(
-        conn, [providers[uuid].id for uuid in allocations],
-        list(class_ids.values()), consumer_id)
-    _check_amounts(allocations, providers, class_ids, inventories)
-    # NOTE: the generations are bumped before any row is written, so the
-    # provider row locks are the first this transaction takes.
-    _bump_all(conn, providers)
-    if row is not None:
-        conn.execute(ALLOC.delete().where(ALLOC.c.consumer_id == row.id))
-    if not allocations:
-        if row is not None:
-            _delete_consumer(conn, consumer.uuid, row)
-        return
-    now = utcnow()
-    consumer_id = _save_consumer(conn, row, consumer, now)
-    conn.execute(ALLOC.insert(), [
-        {'resource_provider_id': providers[rp_uuid].id,
-         'consumer_id': consumer_id, 'resource_class_id': class_ids[rc],
-         'used': amount, 'created_at': now, 'updated_at': now}
-        for rp_uuid, resources in allocations.items()
-        for rc, amount in resources.items()])
-
-
-@writer
-def _delete(db, conn: sa.Connection, uuid: str) -> None:
-    row = conn.execute(_SELECT_CONSUMER, {'uuid': uuid}).first()
-    if row is None:
-        raise errors.ConsumerNotFound(uuid=uuid)
-    _bump_all(conn, _touched_providers(conn, [], row.id))
-    conn.execute(ALLOC.delete().where(ALLOC.c.consumer_id == row.id))
-    _delete_consumer(conn, uuid, row)
-
-
-def _retrying(write, db, *args, consumer_races: bool) -> None:
-    """Run ``write`` again when it lost a race the client did not ask
-    to detect: on a provider generation always (clients send none with
-    allocations), on the consumer's when the client sent none either."""
-    races = ((errors.ConcurrentUpdate, errors.ConsumerGenerationConflict)
-             if consumer_races else errors.ConcurrentUpdate)
-    for attempt in range(1, _CONFLICT_ATTEMPTS + 1):
-        try:
-            write(db, *args)
-            return
-        except races:
-            if attempt == _CONFLICT_ATTEMPTS:
-                raise
-
-
-def replace_for_consumer(db, consumer: ConsumerWrite,
-                         allocations: dict[str, dict[str, int]]) -> None:
-    """Make the consumer's allocations exactly ``allocations``
-    ({provider uuid: {class: amount}}); empty removes the consumer."""
-    _retrying(_replace, db, consumer, allocations,
-              consumer_races=not consumer.check_generation)
-
-
-def delete_for_consumer(db, uuid: str) -> None:
-    """Remove all of the consumer's allocations, and the consumer."""
-    _retrying(_delete, db, uuid, consumer_races=True)

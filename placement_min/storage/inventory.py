@@ -72,15 +72,15 @@ _USAGE_BY_CLASS = sa.select(
 
 # NOTE: the bind names differ from the column names, which SQLAlchemy
 # reserves for its own SET parameters.
-_UPDATE_FIELDS = INV.update().where(
+UPDATE_FIELDS = INV.update().where(
     INV.c.id == sa.bindparam('inv_id'),
 ).values(updated_at=sa.bindparam('now'),
          **{f: sa.bindparam('new_' + f) for f in FIELDS})
 
-_INSERT = INV.insert()
+INSERT = INV.insert()
 
 
-def _update_params(inv_id: int, now, fields: dict) -> dict:
+def update_params(inv_id: int, now, fields: dict) -> dict:
     return {'inv_id': inv_id, 'now': now,
             **{'new_' + f: fields[f] for f in FIELDS}}
 
@@ -131,7 +131,7 @@ def _check_generation(row, generation: int | None, uuid: str) -> None:
         raise errors.ConcurrentUpdate(uuid=uuid)
 
 
-def _warn_if_below_usage(uuid: str, rc: str, fields: dict, used) -> None:
+def warn_if_below_usage(uuid: str, rc: str, fields: dict, used) -> None:
     if used and capacity(fields) < used:
         LOG.warning('Inventory of %s on resource provider %s now has '
                     'capacity %s, below its current usage %s',
@@ -162,12 +162,12 @@ def update_one(db, conn: sa.Connection, uuid: str, rc: str,
     row = _one(conn, uuid, rc)
     _check_generation(row, generation, uuid)
     if row.rc_id is None:
-        raise errors.UnknownResourceClass(name=rc)
+        raise errors.ResourceClassNotFound(name=rc)
     if row.inv_id is None:
         raise errors.InventoryClassAbsent(uuid=uuid, resource_class=rc)
     new_generation = bump_generation(conn, row.rp_id, row.generation, uuid)
-    conn.execute(_UPDATE_FIELDS, _update_params(row.inv_id, utcnow(), fields))
-    _warn_if_below_usage(uuid, rc, fields, row.used)
+    conn.execute(UPDATE_FIELDS, update_params(row.inv_id, utcnow(), fields))
+    warn_if_below_usage(uuid, rc, fields, row.used)
     return new_generation
 
 
@@ -219,20 +219,20 @@ def replace_all(db, conn: sa.Connection, uuid: str, generation: int | None,
     if removed:
         conn.execute(INV.delete().where(INV.c.id.in_(
             [existing[rc_id] for rc_id in removed])))
-    updates = [_update_params(existing[class_ids[rc]], now, fields)
+    updates = [update_params(existing[class_ids[rc]], now, fields)
                for rc, fields in inventories.items()
                if class_ids[rc] in existing]
     if updates:
-        conn.execute(_UPDATE_FIELDS, updates)
+        conn.execute(UPDATE_FIELDS, updates)
     inserts = [dict(fields, resource_provider_id=provider.id,
                     resource_class_id=class_ids[rc],
                     created_at=now, updated_at=now)
                for rc, fields in inventories.items()
                if class_ids[rc] not in existing]
     if inserts:
-        conn.execute(_INSERT, inserts)
+        conn.execute(INSERT, inserts)
     for rc, fields in inventories.items():
-        _warn_if_below_usage(uuid, rc, fields, usage.get(class_ids[rc]))
+        warn_if_below_usage(uuid, rc, fields, usage.get(class_ids[rc]))
     return new_generation
 
 

@@ -226,7 +226,8 @@ def test_old_versions_keep_the_owner_and_type_of_a_consumer(client, rp):
 def test_a_later_write_sets_owner_and_type(client, rp):
     consumer = new_consumer()
     put(client, consumer, {rp['uuid']: {'VCPU': 1}}, version='1.0')
-    assert get(client, consumer)['consumer_type'] is None
+    # Untyped: "unknown" at 1.38, as Placement shows it.
+    assert get(client, consumer)['consumer_type'] == 'unknown'
     put(client, consumer, {rp['uuid']: {'VCPU': 1}}, generation=1,
         project_id='p2', user_id='u2', consumer_type='INSTANCE')
     body = get(client, consumer)
@@ -378,8 +379,8 @@ def test_racing_writers_for_the_last_units_cannot_both_win(client, db, rp):
         consumer = storage.ConsumerWrite(uuid=new_consumer())
         barrier.wait()
         try:
-            storage.replace_for_consumer(db, consumer,
-                                         {rp['uuid']: {'VCPU': 4}})
+            storage.replace_for_consumers(
+                db, [(consumer, {rp['uuid']: {'VCPU': 4}})])
             outcomes.append('won')
         except Exception as exc:  # noqa: BLE001 - the loser's reason
             outcomes.append(type(exc).__name__)
@@ -410,9 +411,9 @@ def test_racing_writers_of_one_consumer_all_apply(client, db, rp, rp2):
     def write(n):
         barrier.wait()
         try:
-            storage.replace_for_consumer(
-                db, storage.ConsumerWrite(uuid=consumer),
-                {(rp, rp2)[n % 2]['uuid']: {'VCPU': 1}})
+            storage.replace_for_consumers(
+                db, [(storage.ConsumerWrite(uuid=consumer),
+                      {(rp, rp2)[n % 2]['uuid']: {'VCPU': 1}})])
             outcomes.append('applied')
         except errors.PlacementError as exc:
             outcomes.append(type(exc).__name__)
@@ -430,17 +431,18 @@ def test_racing_writers_of_one_consumer_all_apply(client, db, rp, rp2):
 
 def _consumer_losing_once(monkeypatch) -> list:
     """Make the first consumer compare-and-set lose to another writer."""
-    real = storage._save_consumer
+    real = storage._update_consumers
     calls = []
 
-    def save(conn, row, consumer, now):
-        calls.append(consumer.uuid)
+    def update(conn, pairs, now):
+        calls.append([consumer.uuid for consumer, _row in pairs])
         if len(calls) == 1:
             raise errors.ConsumerGenerationConflict(
-                uuid=consumer.uuid, expected=row.generation, actual='newer')
-        return real(conn, row, consumer, now)
+                uuid=pairs[0][0].uuid, expected=pairs[0][1].generation,
+                actual='newer')
+        return real(conn, pairs, now)
 
-    monkeypatch.setattr(storage, '_save_consumer', save)
+    monkeypatch.setattr(storage, '_update_consumers', update)
     return calls
 
 
@@ -661,8 +663,20 @@ MALFORMED_LATEST = {
         'resources': {'VCPU': 1}}}),
     'provider value list': _latest(allocations={RP_UUID: []}),
     'resources missing': _latest(allocations={RP_UUID: {}}),
-    'provider generation': _latest(allocations={RP_UUID: {
-        'resources': {'VCPU': 1}, 'generation': 1}}),
+    'provider generation negative': _latest(allocations={RP_UUID: {
+        'resources': {'VCPU': 1}, 'generation': -1}}),
+    'provider generation string': _latest(allocations={RP_UUID: {
+        'resources': {'VCPU': 1}, 'generation': '1'}}),
+    'provider key dashless': _latest(allocations={
+        RP_UUID.replace('-', ''): {'resources': {'VCPU': 1}}}),
+    'provider key in braces': _latest(allocations={
+        '{' + RP_UUID + '}': {'resources': {'VCPU': 1}}}),
+    'mappings empty': _latest(mappings={}),
+    'mappings empty list': _latest(mappings={'': []}),
+    'mappings not uuid': _latest(mappings={'': ['rp']}),
+    'mappings bad suffix': _latest(mappings={'a b': [RP_UUID]}),
+    'mappings long suffix': _latest(mappings={'a' * 65: [RP_UUID]}),
+    'mappings list': _latest(mappings=[RP_UUID]),
     'extra provider field': _latest(allocations={RP_UUID: {
         'resources': {'VCPU': 1}, 'x': 1}}),
     'resources empty': _resources({}),

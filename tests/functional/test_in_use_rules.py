@@ -196,9 +196,9 @@ def _race(db, rp, removal) -> dict:
             outcomes[key] = type(exc).__name__
 
     threads = [threading.Thread(target=run, args=(
-        n, allocation.replace_for_consumer,
-        allocation.ConsumerWrite(uuid=str(uuidlib.uuid4())),
-        {rp['uuid']: {'VCPU': 1}})) for n in range(3)]
+        n, allocation.replace_for_consumers,
+        [(allocation.ConsumerWrite(uuid=str(uuidlib.uuid4())),
+          {rp['uuid']: {'VCPU': 1}})])) for n in range(3)]
     threads.append(threading.Thread(target=run,
                                     args=('removal', *removal)))
     for thread in threads:
