@@ -39,10 +39,13 @@ def inventory_fields(req, uuid: str, rc: str, data: dict) -> dict:
     return fields
 
 
-def _class_in_path(req, missing: type[errors.PlacementError]) -> str:
+def _class_in_path(req) -> str:
+    """The class of a GET or DELETE: no inventory (404) when the path
+    cannot name a class."""
     rc = req.path_items['resource_class']
     if not path_items.is_resource_class(rc):
-        raise missing(uuid=req.path_items['uuid'], resource_class=rc)
+        raise errors.InventoryNotFound(uuid=req.path_items['uuid'],
+                                       resource_class=rc)
     return rc
 
 
@@ -109,7 +112,7 @@ def delete_inventories(req):
     {200: response_bodies.INVENTORY}, policy=policies.SHOW, errors=(404,))
 def show_inventory(req):
     uuid = req.path_items['uuid']
-    rc = _class_in_path(req, errors.InventoryNotFound)
+    rc = _class_in_path(req)
     generation, fields, updated_at = storage.get_one(req.db, uuid, rc)
     return responses.json_response(req, _one_body(generation, fields),
                                    last_modified=updated_at)
@@ -121,8 +124,10 @@ def show_inventory(req):
     policy=policies.UPDATE, bodies={mv.BASE: schemas.update_one},
     errors=(400, 404, 409))
 def update_inventory(req):
+    """A class that does not exist is 404, as in Placement (clients show
+    that status); one the provider has no inventory of is 400."""
     uuid = req.path_items['uuid']
-    rc = _class_in_path(req, errors.InventoryClassAbsent)
+    rc = path_items.resource_class_name(req.path_items['resource_class'])
     data = req.payload
     fields = inventory_fields(req, uuid, rc, data)
     generation = storage.update_one(
@@ -135,6 +140,6 @@ def update_inventory(req):
     {204: None}, policy=policies.DELETE, errors=(404, 409))
 def delete_inventory(req):
     uuid = req.path_items['uuid']
-    rc = _class_in_path(req, errors.InventoryNotFound)
+    rc = _class_in_path(req)
     storage.delete_one(req.db, uuid, rc)
     return responses.empty_response()

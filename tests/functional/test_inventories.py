@@ -393,11 +393,13 @@ class TestOne:
         assert stored(client, rp) == before
 
     @pytest.mark.parametrize('rc', ['CUSTOM_NOPE', 'vcpu'])
-    def test_update_unknown_class_is_400(self, client, rp, rc):
+    def test_update_unknown_class_is_404(self, client, rp, rc):
+        """As Placement: osc-placement's "resource provider inventory
+        class set" with a class that does not exist shows HTTP 404."""
         before = stored(client, rp)
         response = client.request(
             'PUT', self.path(rp, rc),
-            {'resource_provider_generation': 1, 'total': 1}, status=400)
+            {'resource_provider_generation': 1, 'total': 1}, status=404)
         assert rc in error(response)['detail']
         assert stored(client, rp) == before
 
