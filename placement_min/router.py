@@ -16,6 +16,7 @@ from placement_min import errors
 from placement_min import microversion as mv
 from placement_min.handlers import allocation
 from placement_min.handlers import inventory
+from placement_min.handlers import reshaper
 from placement_min.handlers import resource_class
 from placement_min.handlers import resource_provider
 from placement_min.handlers import root
@@ -87,6 +88,7 @@ ROUTES = (
         'DELETE': allocation.delete_allocations,
     }),
     Route('/usages', {'GET': usage.list_totals}, since=mv.PROJECT_USAGES),
+    Route('/reshaper', {'POST': reshaper.reshape}, since=mv.RESHAPER),
 )
 
 

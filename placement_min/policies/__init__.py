@@ -6,6 +6,7 @@ from placement_min.policies import allocation
 from placement_min.policies import base
 from placement_min.policies import inventory
 from placement_min.policies import resource_class
+from placement_min.policies import reshaper
 from placement_min.policies import resource_provider
 from placement_min.policies import usage
 
@@ -17,5 +18,6 @@ def list_rules():
         inventory.RULES,
         resource_class.RULES,
         allocation.RULES,
+        reshaper.RULES,
         usage.RULES,
     ))
