@@ -570,10 +570,86 @@ def test_consumer_that_is_not_a_uuid_is_400(client, rp, method, bad):
     assert generation_of(client, rp) == rp['generation']
 
 
-def test_consumer_uuid_is_case_insensitive(client, rp):
+def spellings(uuid: str) -> list[str]:
+    """The forms of a uuid that Placement (oslo's is_uuid_like) takes."""
+    return [uuid.upper(), uuid.replace('-', ''),
+            uuid.replace('-', '').upper(), '{' + uuid + '}',
+            'urn:uuid:' + uuid]
+
+
+def test_consumer_uuid_in_the_path_is_normalised(client, rp):
+    """PUT, GET and DELETE in any spelling name the one consumer,
+    stored and shown lowercase dashed."""
     consumer = new_consumer()
-    put(client, consumer.upper(), {rp['uuid'].upper(): {'VCPU': 1}})
+    forms = spellings(consumer)
+    put(client, forms[0], {rp['uuid'].upper(): {'VCPU': 1}})
+    for form in forms:
+        assert set(get(client, form)['allocations']) == {rp['uuid']}
+    put(client, forms[1], {rp['uuid']: {'VCPU': 2}}, generation=1)
+    listed = client.request(
+        'GET', f'/resource_providers/{rp["uuid"]}/allocations',
+        status=200).json['allocations']
+    assert listed == {consumer: {'resources': {'VCPU': 2}}}
+    client.request('DELETE', f'/allocations/{forms[3]}', status=204)
+    assert get(client, consumer) == {'allocations': {}}
+
+
+def test_provider_keys_are_normalised(client, rp):
+    """36 characters of hex and dashes, as Placement's schema takes
+    them; any uuid-like one names the provider."""
+    consumer = new_consumer()
+    hex_digits = rp['uuid'].replace('-', '')
+    put(client, consumer, {hex_digits[:8] + '----' + hex_digits[8:]: {
+        'VCPU': 1}})
     assert set(get(client, consumer)['allocations']) == {rp['uuid']}
+    not_uuid = 'g' * 36
+    response = put(client, new_consumer(), {not_uuid: {'VCPU': 1}},
+                   status=400)
+    assert 'allocations' in error(response)['detail']
+
+
+def test_provider_generation_in_the_body_is_ignored(client, rp):
+    """What GET returned can be sent back, as osc-placement's
+    "resource provider allocation unset" does."""
+    consumer = new_consumer()
+    put(client, consumer, {rp['uuid']: {'VCPU': 1}})
+    body = get(client, consumer)
+    body['allocations'][rp['uuid']]['generation'] = 12345
+    body['allocations'][rp['uuid']]['resources']['VCPU'] = 2
+    client.request('PUT', f'/allocations/{consumer}', body, status=204)
+    assert get(client, consumer)['allocations'][rp['uuid']] == {
+        'generation': rp['generation'] + 2, 'resources': {'VCPU': 2}}
+
+
+def test_provider_generation_in_the_body_from_1_12(client, rp):
+    body = put_body('1.11', {rp['uuid']: {'VCPU': 1}})
+    body['allocations'][0]['generation'] = 1
+    client.request('PUT', f'/allocations/{new_consumer()}', body,
+                   version='1.11', status=400)
+    body = put_body('1.12', {rp['uuid']: {'VCPU': 1}})
+    body['allocations'][rp['uuid']]['generation'] = 1
+    client.request('PUT', f'/allocations/{new_consumer()}', body,
+                   version='1.12', status=204)
+
+
+@pytest.mark.parametrize('version, status', [('1.33', 400), ('1.34', 204),
+                                             ('latest', 204)])
+def test_mappings_from_1_34(client, rp, rp2, version, status):
+    consumer = new_consumer()
+    body = put_body(version, {rp['uuid']: {'VCPU': 1},
+                              rp2['uuid']: {'VCPU': 1}})
+    body['mappings'] = {'': [rp['uuid']], '_GPU': [rp2['uuid'].upper()],
+                        '1': [rp['uuid'], rp2['uuid']]}
+    response = client.request('PUT', f'/allocations/{consumer}', body,
+                              version=version, status=status)
+    if status == 400:
+        assert 'mappings' in error(response)['detail']
+        assert get(client, consumer) == {'allocations': {}}
+    else:
+        # Checked, not stored.
+        body = get(client, consumer)
+        assert 'mappings' not in body
+        assert len(body['allocations']) == 2
 
 
 def test_cache_headers_from_1_15(client, rp):
