@@ -1,6 +1,9 @@
 """The service under real uwsgi, as deployed: the shipped uwsgi.ini,
 two worker processes, and a client that reuses its connection."""
 
+import configparser
+import http.client
+import json
 import os
 import re
 
@@ -89,6 +92,37 @@ def test_inventory_round_trip_on_one_connection(uwsgi):
     assert len(set(loaded)) == len(loaded) == 2
     assert str(uwsgi.pid) not in loaded
     _assert_stopped(uwsgi)
+
+
+def _hard_bound() -> int:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(servers.UWSGI_INI)
+    return int(parser['uwsgi']['limit-post'])
+
+
+def test_a_whole_large_body_sent_before_reading_gets_the_413_error(uwsgi):
+    """http.client sends the whole 2 MB body before it reads anything:
+    it gets the JSON error, and the connection serves the next request.
+    Past the hard bound of uwsgi.ini the connection is cut instead."""
+    conn = http.client.HTTPConnection('127.0.0.1', uwsgi.port, timeout=30)
+    headers = {**HEADERS, 'Content-Type': 'application/json'}
+    try:
+        for size in (2 * 1024 * 1024, _hard_bound() - 100):
+            body = b'{"name": "' + b'x' * size + b'"}'
+            conn.request('POST', '/resource_providers', body, headers)
+            response = conn.getresponse()
+            error = json.loads(response.read())['errors'][0]
+            assert (response.status, error['status']) == (413, 413)
+            assert response.getheader('Content-Type') == 'application/json'
+            conn.request('GET', '/', headers=HEADERS)
+            assert conn.getresponse().read().startswith(b'{"versions"')
+        body = b'x' * (_hard_bound() + 1)
+        with pytest.raises((ConnectionError, http.client.HTTPException)):
+            conn.request('POST', '/resource_providers', body, headers)
+            conn.getresponse().read()
+    finally:
+        conn.close()
+    assert requests.get(uwsgi.url + '/', timeout=10).ok
 
 
 def test_console_script_serves(tmp_path, db_url):
