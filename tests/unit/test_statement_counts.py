@@ -129,3 +129,101 @@ def test_put_all_inventories(counter, begin, classes):
     count = counter.count('PUT', '/resource_providers/{uuid}/inventories',
                           make_body=_replace_all(inventories))
     assert count == begin + 6
+
+
+# Writes of several consumers: one statement per step, whatever the
+# number of consumers and classes; one compare-and-set per provider.
+
+def _consumer(allocations: dict, generation) -> dict:
+    return {'allocations': {rp: {'resources': resources}
+                            for rp, resources in allocations.items()},
+            'project_id': 'p', 'user_id': 'u',
+            'consumer_generation': generation, 'consumer_type': 'INSTANCE'}
+
+
+def _generations(client, consumers) -> dict:
+    return {c: client.request('GET', f'/allocations/{c}', status=200).json
+            .get('consumer_generation') for c in consumers}
+
+
+def _three_providers(client, classes: list[str]) -> list[dict]:
+    inventories = {rc: {'total': 1000} for rc in ['VCPU', *classes]}
+    return [client.create_provider(f'p{n}', inventories) for n in range(3)]
+
+
+@pytest.mark.parametrize('consumers, classes', [(2, 0), (2, 12), (12, 0)])
+def test_post_allocations_moving_consumers_across_three_providers(
+        client, provider, statements, begin, consumers, classes):
+    """BEGIN; the consumers with their allocations, the providers, the
+    classes, the inventories with the others' usage; a compare-and-set
+    per provider (3); the allocation delete, the consumers'
+    compare-and-set (one executemany) and the allocation insert."""
+    names = CUSTOM[:classes]
+    p0, p1, p2 = _three_providers(client, names)
+    uuids = [f'00000000-0000-4000-8000-{n:012d}' for n in range(consumers)]
+    resources = {rc: 1 for rc in ['VCPU', *names]}
+
+    def move(targets, record: bool) -> None:
+        generations = _generations(client, uuids)
+        if record:
+            statements.clear()
+        client.request('POST', '/allocations', {
+            c: _consumer({rp['uuid']: resources for rp in targets},
+                         generations[c]) for c in uuids}, status=204)
+
+    move([p0], False)
+    move([p1, p2], False)
+    move([p0], False)
+    move([p1, p2], True)
+    assert len(statements) == begin + 4 + 3 + 3
+
+
+@pytest.mark.parametrize('consumers, classes', [(4, 0), (4, 12), (12, 0)])
+def test_reshape_of_three_providers(client, provider, statements, begin,
+                                    consumers, classes):
+    """An allocation write's statements (4 reads, 3 compare-and-sets,
+    3 writes) plus one each for the inventory rows removed, updated and
+    added, whatever the number of consumers and classes."""
+    names = CUSTOM[:classes]
+    node = client.create_provider('node', {
+        rc: {'total': 1000} for rc in ['VCPU', 'MEMORY_MB', *names]})
+    children = [client.create_provider(f'numa{n}', parent=node['uuid'])
+                for n in range(2)]
+    uuids = [f'00000000-0000-4000-8000-{n:012d}' for n in range(consumers)]
+    kept = {rc: 1 for rc in ['MEMORY_MB', *names]}
+    for c in uuids:
+        client.request('PUT', f'/allocations/{c}', _consumer(
+            {node['uuid']: {'VCPU': 1, **kept}}, None), status=204)
+
+    def reshape(split: bool, record: bool) -> None:
+        generations = _generations(client, uuids)
+        rps = [node, *children]
+        shown = [client.request('GET', f'/resource_providers/{rp["uuid"]}',
+                                status=200).json['generation']
+                 for rp in rps]
+        vcpu = {'VCPU': {'total': 1000}}
+        stays = {rc: {'total': 1000} for rc in kept}
+        inventories = {
+            node['uuid']: stays if split else dict(stays, **vcpu),
+            children[0]['uuid']: vcpu if split else {},
+            children[1]['uuid']: vcpu if split else {}}
+        allocations = {
+            c: _consumer({node['uuid']: kept,
+                          children[n % 2]['uuid']: {'VCPU': 1}}
+                         if split else
+                         {node['uuid']: {'VCPU': 1, **kept}},
+                         generations[c])
+            for n, c in enumerate(uuids)}
+        if record:
+            statements.clear()
+        client.request('POST', '/reshaper', {
+            'inventories': {
+                rp['uuid']: {'resource_provider_generation': generation,
+                             'inventories': inventories[rp['uuid']]}
+                for rp, generation in zip(rps, shown, strict=True)},
+            'allocations': allocations}, status=204)
+
+    reshape(True, False)
+    reshape(False, False)
+    reshape(True, True)
+    assert len(statements) == begin + 4 + 3 + 3 + 3
