@@ -6,6 +6,7 @@ import http.client
 import json
 import os
 import re
+import uuid as uuidlib
 
 import pytest
 import requests
@@ -92,6 +93,59 @@ def test_inventory_round_trip_on_one_connection(uwsgi):
     assert len(set(loaded)) == len(loaded) == 2
     assert str(uwsgi.pid) not in loaded
     _assert_stopped(uwsgi)
+
+
+def test_migration_as_nova_does_it_over_http(uwsgi):
+    """Nova's move_allocations at 1.28: the instance's allocations on the
+    source go to a migration consumer, and the instance gets new ones on
+    the destination, in one POST with both consumer generations."""
+    session = requests.Session()
+    session.headers.update({'X-Auth-Token': 'admin',
+                            'OpenStack-API-Version': 'placement 1.28'})
+    url = uwsgi.url
+    providers = []
+    for name, vcpus in (('source', 8), ('dest', 4)):
+        rp = session.post(f'{url}/resource_providers',
+                          json={'name': name}).json()
+        put = session.put(
+            f'{url}/resource_providers/{rp["uuid"]}/inventories',
+            json={'resource_provider_generation': rp['generation'],
+                  'inventories': {'VCPU': {'total': vcpus},
+                                  'MEMORY_MB': {'total': 4096}}})
+        assert put.status_code == 200, put.text
+        providers.append(rp['uuid'])
+    source, dest = providers
+    instance, migration = str(uuidlib.uuid4()), str(uuidlib.uuid4())
+    flavor = {'VCPU': 2, 'MEMORY_MB': 1024}
+
+    def consumer(rp_uuid, generation):
+        return {'allocations': {rp_uuid: {'resources': flavor}},
+                'project_id': 'project', 'user_id': 'user',
+                'consumer_generation': generation}
+
+    claimed = session.put(f'{url}/allocations/{instance}',
+                          json=consumer(source, None))
+    assert claimed.status_code == 204, claimed.text
+    generation = session.get(f'{url}/allocations/{instance}').json()[
+        'consumer_generation']
+    moved = session.post(f'{url}/allocations', json={
+        migration: consumer(source, None),
+        instance: consumer(dest, generation)})
+    assert moved.status_code == 204, moved.text
+
+    for rp_uuid, holder in ((source, migration), (dest, instance)):
+        usages = session.get(f'{url}/resource_providers/{rp_uuid}/usages')
+        assert usages.json()['usages'] == flavor
+        allocations = session.get(
+            f'{url}/resource_providers/{rp_uuid}/allocations').json()
+        assert list(allocations['allocations']) == [holder]
+    # A replay with the generation the instance had is refused, as Nova
+    # expects: it reads "consumer generation conflict" and gives up.
+    replay = session.post(f'{url}/allocations', json={
+        instance: consumer(source, generation)})
+    assert replay.status_code == 409
+    assert 'consumer generation conflict' in replay.json()['errors'][0][
+        'detail']
 
 
 def _hard_bound() -> int:
