@@ -80,6 +80,40 @@ _SELECT_FOR_PROVIDER = sa.select(
 ).where(RP.c.uuid == sa.bindparam('uuid'))
 
 
+def _expanding(name: str) -> sa.BindParameter:
+    return sa.bindparam(name, expanding=True)
+
+
+# NOTE: every statement of a write is built once, with expanding bind
+# parameters for its lists: building a statement costs more than
+# executing it.
+_SELECT_PROVIDERS = sa.select(RP.c.id, RP.c.uuid, RP.c.generation).where(
+    sa.or_(RP.c.uuid.in_(_expanding('uuids')),
+           RP.c.id.in_(_expanding('ids'))))
+
+# What the consumers a write does not name use of each inventory.
+_USED_BY_OTHERS = sa.select(
+    sa.func.coalesce(sa.func.sum(ALLOC.c.used), 0),
+).where(ALLOC.c.resource_provider_id == INV.c.resource_provider_id,
+        ALLOC.c.resource_class_id == INV.c.resource_class_id,
+        ALLOC.c.consumer_id.not_in(_expanding('written'))).scalar_subquery()
+
+_SELECT_INVENTORIES = sa.select(
+    INV.c.id, INV.c.resource_provider_id, INV.c.resource_class_id,
+    RC.c.name, *(INV.c[f] for f in FIELDS), _USED_BY_OTHERS.label('used'),
+).select_from(
+    INV.join(RC, RC.c.id == INV.c.resource_class_id)
+).where(sa.or_(
+    sa.and_(INV.c.resource_provider_id.in_(_expanding('target_rps')),
+            INV.c.resource_class_id.in_(_expanding('target_rcs'))),
+    INV.c.resource_provider_id.in_(_expanding('whole'))))
+
+_DELETE_ALLOCATIONS = ALLOC.delete().where(
+    ALLOC.c.consumer_id.in_(_expanding('consumer_ids')))
+
+_INSERT_ALLOCATIONS = ALLOC.insert()
+
+
 def _keep_unless_given(column: sa.Column) -> sa.ColumnElement:
     """The column's new value, or its stored one when none is given."""
     return sa.func.coalesce(
@@ -175,13 +209,10 @@ def named_providers(writes: list[Write]) -> set[str]:
 def read_providers(conn: sa.Connection, uuids, stored: Stored) -> dict:
     """{uuid: (id, uuid, generation)} of the named providers and those
     the consumers' current allocations are on, in one statement."""
-    clause = RP.c.uuid.in_(sorted(uuids))
-    held_on = sorted({row.resource_provider_id
-                      for row in stored.allocations})
-    if held_on:
-        clause = sa.or_(clause, RP.c.id.in_(held_on))
-    rows = conn.execute(sa.select(RP.c.id, RP.c.uuid, RP.c.generation)
-                        .where(clause)).all()
+    rows = conn.execute(_SELECT_PROVIDERS, {
+        'uuids': sorted(uuids),
+        'ids': sorted({row.resource_provider_id
+                       for row in stored.allocations})}).all()
     return {row.uuid: row for row in rows}
 
 
@@ -198,27 +229,14 @@ def read_inventories(conn: sa.Connection, targets: set[Key],
     ``targets`` are the inventories allocations go to; ``whole`` the
     providers whose every inventory is read.
     """
-    clauses = []
-    if targets:
-        clauses.append(sa.and_(
-            INV.c.resource_provider_id.in_(sorted({k[0] for k in targets})),
-            INV.c.resource_class_id.in_(sorted({k[1] for k in targets}))))
-    if whole:
-        clauses.append(INV.c.resource_provider_id.in_(sorted(whole)))
-    if not clauses:
+    if not targets and not whole:
         return {}
-    others = [ALLOC.c.resource_provider_id == INV.c.resource_provider_id,
-              ALLOC.c.resource_class_id == INV.c.resource_class_id]
-    if stored.consumers:
-        others.append(ALLOC.c.consumer_id.not_in(
-            sorted(row.id for row in stored.consumers.values())))
-    used = (sa.select(sa.func.coalesce(sa.func.sum(ALLOC.c.used), 0))
-            .where(*others).scalar_subquery())
-    rows = conn.execute(sa.select(
-        INV.c.id, INV.c.resource_provider_id, INV.c.resource_class_id,
-        RC.c.name, *(INV.c[f] for f in FIELDS), used.label('used'),
-    ).select_from(INV.join(RC, RC.c.id == INV.c.resource_class_id))
-     .where(sa.or_(*clauses))).all()
+    rows = conn.execute(_SELECT_INVENTORIES, {
+        'target_rps': sorted({key[0] for key in targets}),
+        'target_rcs': sorted({key[1] for key in targets}),
+        'whole': sorted(whole),
+        'written': sorted(row.id for row in stored.consumers.values()),
+    }).all()
     return {(row.resource_provider_id, row.resource_class_id): row
             for row in rows}
 
@@ -346,8 +364,8 @@ def save(conn: sa.Connection, writes: list[Write], stored: Stored,
          providers: dict, class_ids: dict[str, int]) -> None:
     """Replace the consumers' allocations with the written ones."""
     if stored.allocations:
-        conn.execute(ALLOC.delete().where(ALLOC.c.consumer_id.in_(
-            sorted(row.id for row in stored.consumers.values()))))
+        conn.execute(_DELETE_ALLOCATIONS, {'consumer_ids': sorted(
+            row.id for row in stored.consumers.values())})
     new, kept, emptied = [], [], []
     for consumer, allocations in writes:
         row = stored.consumers.get(consumer.uuid)
@@ -374,7 +392,7 @@ def save(conn: sa.Connection, writes: list[Write], stored: Stored,
             for rp_uuid, resources in allocations.items()
             for rc, amount in resources.items()]
     if rows:
-        conn.execute(ALLOC.insert(), rows)
+        conn.execute(_INSERT_ALLOCATIONS, rows)
 
 
 def touched(providers: dict, writes: list[Write], stored: Stored,
