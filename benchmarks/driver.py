@@ -291,6 +291,8 @@ def run(args, workdir: Path, stack: ExitStack) -> list[dict]:
                          scenarios.THIRTY_CLASSES),
         scenarios.PutAll(providers, args.connections,
                          scenarios.STANDARD_INVENTORY),
+        scenarios.PostAllocations(providers, args.connections),
+        scenarios.Reshape(providers, args.connections),
     ]
     if args.only:
         plan = [scenario for scenario in plan

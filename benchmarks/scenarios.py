@@ -8,6 +8,7 @@ writer sends is the one its previous write returned.
 """
 
 import json
+import uuid
 
 from benchmarks.client import request_bytes
 
@@ -182,3 +183,154 @@ class PutAll(PutOne):
         body = json.dumps({'resource_provider_generation': generation,
                            'inventories': inventories})
         return request_bytes('PUT', inventories_path(uuid), body.encode())
+
+
+def _consumer_uuid(scenario: str, index: int, group: int, n: int) -> str:
+    """The same consumers for a connection in every round."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL,
+                          f'placement-bench/{scenario}/{index}/{group}/{n}'))
+
+
+def _consumer_body(allocations: dict, generation) -> dict:
+    return {'allocations': {rp: {'resources': resources}
+                            for rp, resources in allocations.items()},
+            'project_id': 'bench', 'user_id': 'bench',
+            'consumer_generation': generation, 'consumer_type': 'INSTANCE'}
+
+
+class Group:
+    """Three providers a connection owns and the consumers it moves
+    between them: all on the first, or spread over the other two."""
+
+    def __init__(self, providers: list[str], consumers: list[str]):
+        self.providers = providers
+        self.consumers = consumers
+        self.generations = {}
+        self.spread = False
+        self.fresh = False
+
+    def read(self, conn) -> None:
+        """Where the consumers are and the generations, before the
+        clock starts or after a failed write."""
+        for uuid_ in self.consumers:
+            status, body = conn.request(
+                request_bytes('GET', f'/allocations/{uuid_}'))
+            if status != 200:
+                raise RuntimeError(f'GET allocations of {uuid_}: {status}')
+            shown = json.loads(body)
+            self.generations[uuid_] = shown.get('consumer_generation')
+            self.spread = self.providers[0] not in shown['allocations']
+        for uuid_ in self.providers:
+            status, body = conn.request(
+                request_bytes('GET', inventories_path(uuid_)))
+            if status != 200:
+                raise RuntimeError(f'GET inventories of {uuid_}: {status}')
+            self.generations[uuid_] = json.loads(body)[
+                'resource_provider_generation']
+        self.fresh = True
+
+    def allocations(self, spread: bool) -> dict:
+        """{consumer: its allocations} all on the first provider, or
+        spread over the other two."""
+        first, *others = self.providers
+        return {uuid_: {(others[n % 2] if spread else first): MOVED}
+                for n, uuid_ in enumerate(self.consumers)}
+
+    def moved(self) -> None:
+        """After a successful write: every generation one more."""
+        for uuid_, generation in self.generations.items():
+            self.generations[uuid_] = 1 if generation is None else (
+                generation + 1)
+        self.spread = not self.spread
+
+
+MOVED = {'VCPU': 1, 'MEMORY_MB': 256}
+
+
+class GroupWriter:
+    """Moves its groups' consumers in turn; a failed write makes it read
+    the group again (outside the measured time)."""
+
+    def __init__(self, scenario, groups: list[Group], conn):
+        self.scenario = scenario
+        self.groups = groups
+        self.conn = conn
+        for group in groups:
+            group.read(conn)
+        self.turn = 0
+        self.current = None
+
+    def next_request(self) -> bytes:
+        self.turn += 1
+        self.current = self.groups[self.turn % len(self.groups)]
+        if not self.current.fresh:
+            self.current.read(self.conn)
+        return self.scenario.request(self.current, self.turn)
+
+    def check(self, status: int, body: bytes) -> bool:
+        if status != 204:
+            self.current.fresh = False
+            return False
+        self.current.moved()
+        return True
+
+
+class GroupScenario(Scenario):
+    """Each connection's owned providers, three by three, with
+    ``consumers`` consumers each."""
+
+    expected = 204
+    consumers = 2
+
+    @property
+    def preparation(self):
+        owned = len(self.providers) // self.connections + 1
+        return owned + owned // 3 * self.consumers
+
+    def worker(self, index, conn):
+        owned = self.owned(index)
+        groups = [Group(owned[start:start + 3],
+                        [_consumer_uuid(self.name, index, start, n)
+                         for n in range(self.consumers)])
+                  for start in range(0, len(owned) - 2, 3)]
+        if not groups:
+            raise RuntimeError('a connection needs 3 providers of its own')
+        return GroupWriter(self, groups, conn)
+
+
+class PostAllocations(GroupScenario):
+    """Nova's move: two consumers go from one provider to two others
+    and back, in one POST with their consumer generations."""
+
+    name = 'POST /allocations, 2 consumers x 3 providers'
+
+    def request(self, group: Group, turn: int) -> bytes:
+        spread = not group.spread
+        body = {uuid_: _consumer_body(allocations, group.generations[uuid_])
+                for uuid_, allocations in group.allocations(spread).items()}
+        return request_bytes('POST', '/allocations',
+                             json.dumps(body).encode())
+
+
+class Reshape(GroupScenario):
+    """Three providers' inventories rewritten and four consumers moved
+    between them, in one POST /reshaper."""
+
+    name = 'POST /reshaper, 3 providers, 4 consumers'
+    consumers = 4
+
+    def request(self, group: Group, turn: int) -> bytes:
+        spread = not group.spread
+        inventories = dict(STANDARD_INVENTORY)
+        inventories['VCPU'] = dict(inventories['VCPU'], total=64 + turn % 2)
+        body = {
+            'inventories': {
+                uuid_: {'resource_provider_generation':
+                        group.generations[uuid_],
+                        'inventories': inventories}
+                for uuid_ in group.providers},
+            'allocations': {
+                uuid_: _consumer_body(allocations, group.generations[uuid_])
+                for uuid_, allocations in group.allocations(spread).items()},
+        }
+        return request_bytes('POST', '/reshaper', json.dumps(body).encode())
