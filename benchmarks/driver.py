@@ -211,7 +211,7 @@ def summarize(rows: list[dict]) -> list[dict]:
 
 def print_table(rows: list[dict]) -> None:
     """Medians over the rounds; the floor's share with its range."""
-    header = (f'{"scenario":<32} {"providers":>9} {"req/s":>7} '
+    header = (f'{"scenario":<44} {"providers":>9} {"req/s":>7} '
               f'{"p50 ms":>6} {"p99 ms":>6} {"unexp":>5} '
               f'{"of floor (range)":>18} {"server us":>9}')
     print(header)
@@ -220,7 +220,7 @@ def print_table(rows: list[dict]) -> None:
         share = (f'{100 * row["ratio_to_floor"]:.1f}% '
                  f'({100 * row["ratio_min"]:.1f}-'
                  f'{100 * row["ratio_max"]:.1f})')
-        print(f'{row["scenario"]:<32} {row["providers"]:>9} '
+        print(f'{row["scenario"]:<44} {row["providers"]:>9} '
               f'{row["rps"]:>7.0f} {row["p50_ms"]:>6.2f} '
               f'{row["p99_ms"]:>6.2f} {row["unexpected"]:>5} '
               f'{share:>18} {row["server_cpu_us_per_request"]:>9.0f}')
