@@ -47,12 +47,18 @@ def _allocations_by_provider(req, data: dict) -> storage.Allocations:
 
 
 def consumer_write(req, uuid: str, data: dict) -> storage.Write:
-    """What one consumer's body (PUT, or an item of POST) asks for."""
+    """What one consumer's body (PUT, or an item of POST) asks for.
+
+    A consumer_type of "unknown", which GET shows for a consumer without
+    a type, leaves the type as stored.
+    """
+    consumer_type = data.get('consumer_type')
     return (storage.ConsumerWrite(
         uuid=uuid,
         project_id=data.get('project_id'),
         user_id=data.get('user_id'),
-        consumer_type=data.get('consumer_type'),
+        consumer_type=None if consumer_type == UNKNOWN_TYPE
+        else consumer_type,
         check_generation=req.version >= mv.CONSUMER_GENERATIONS,
         generation=data.get('consumer_generation')),
         _allocations_by_provider(req, data))

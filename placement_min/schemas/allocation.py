@@ -44,10 +44,13 @@ OWNER_ID = {
 }
 
 # Placement's consumer types (INSTANCE, MIGRATION, ...) share the
-# resource class name alphabet.
+# resource class name alphabet. "unknown" is what GET shows for a
+# consumer without a type: clients that send back what they got
+# (osc-placement's "allocation unset") send it, and it leaves the type
+# as stored.
 CONSUMER_TYPE = {
     'type': 'string',
-    'pattern': common.RESOURCE_CLASS_PATTERN,
+    'pattern': '^([A-Z0-9_]+|unknown)$',
     'maxLength': 255,
 }
 

@@ -237,3 +237,34 @@ def test_osc_placement_unset_sends_back_what_it_got(client, rp, version):
                           status=200).json['allocations']
     assert {uuid: target['resources'] for uuid, target in left.items()} == {
         other['uuid']: {'VCPU': 2}}
+
+
+def test_osc_placement_unset_of_a_consumer_without_a_type(client, rp):
+    """GET shows "unknown" for a consumer written below 1.38; unset sends
+    it back, and the consumer stays without a type."""
+    other = client.create_provider('other', {'VCPU': {'total': 8}})
+    consumer = new_uuid()
+    client.request('PUT', f'/allocations/{consumer}', {
+        'allocations': {rp['uuid']: {'resources': {'VCPU': 1}},
+                        other['uuid']: {'resources': {'VCPU': 1}}},
+        'project_id': 'p', 'user_id': 'u'}, version='1.20', status=204)
+    shown = client.request('GET', f'/allocations/{consumer}',
+                           status=200).json
+    assert shown['consumer_type'] == 'unknown'
+    shown['allocations'].pop(rp['uuid'])
+    client.request('PUT', f'/allocations/{consumer}', shown, status=204)
+    left = client.request('GET', f'/allocations/{consumer}',
+                          status=200).json
+    assert (set(left['allocations']), left['consumer_type']) == (
+        {other['uuid']}, 'unknown')
+    usages = client.request('GET', '/usages?project_id=p', status=200).json
+    assert set(usages['usages']) == {'unknown'}
+    # A typed consumer keeps its type when "unknown" is sent.
+    left['consumer_type'] = 'INSTANCE'
+    client.request('PUT', f'/allocations/{consumer}', left, status=204)
+    typed = client.request('GET', f'/allocations/{consumer}',
+                           status=200).json
+    typed['consumer_type'] = 'unknown'
+    client.request('PUT', f'/allocations/{consumer}', typed, status=204)
+    assert client.request('GET', f'/allocations/{consumer}', status=200
+                          ).json['consumer_type'] == 'INSTANCE'
