@@ -200,6 +200,17 @@ class ConcurrentUpdate(PlacementError):
                 'request concurrently updated it; fetch it and retry.')
 
 
+class ProviderGenerationMismatch(PlacementError):
+    """The generation a client sent is not the provider's: a conflict
+    no new try can win, unlike the races of ``ConcurrentUpdate``."""
+
+    status = 409
+    code = CONCURRENT_UPDATE
+    template = ('Resource provider {uuid} generation conflict: the request '
+                'sent generation {expected}, but another request '
+                'concurrently updated it to {actual}; fetch it and retry.')
+
+
 class TransactionConflict(PlacementError):
     """The database kept failing the transaction on concurrent writers."""
 

@@ -46,7 +46,9 @@ def _providers(conn: sa.Connection, inventories: Inventories,
                                                  part=part)
     for uuid in sorted(inventories):
         if providers[uuid].generation != inventories[uuid][0]:
-            raise errors.ConcurrentUpdate(uuid=uuid)
+            raise errors.ProviderGenerationMismatch(
+                uuid=uuid, expected=inventories[uuid][0],
+                actual=providers[uuid].generation)
     return providers
 
 

@@ -9,6 +9,8 @@ import uuid as uuidlib
 
 import pytest
 
+from placement_min.storage import allocation as allocation_storage
+
 CONFLICT = 'placement.concurrent_update'
 IN_USE = 'placement.inventory.inuse'
 NOT_FOUND = 'placement.resource_provider.not_found'
@@ -139,6 +141,27 @@ def test_stale_provider_generation_is_409_before_anything(client, tree):
     assert error(response)['code'] == CONFLICT
     assert numa[1]['uuid'] in error(response)['detail']
     assert state(client, [node, *numa], instances) == before
+
+
+def test_stale_provider_generation_is_not_tried_again(client, db, tree,
+                                                     monkeypatch):
+    """A generation the client sent cannot match on a new try: one try,
+    not allocation_conflict_retry_count of them."""
+    node, numa, instances = tree
+    reads = []
+    real = allocation_storage.read_consumers
+
+    def read_consumers(conn, uuids):
+        reads.append(uuids)
+        return real(conn, uuids)
+
+    monkeypatch.setattr(allocation_storage, 'read_consumers',
+                        read_consumers)
+    generation = inventories_of(client, node)['resource_provider_generation']
+    reshape(client, _split(node, numa, generation + 1),
+            _moved(node, numa, instances), status=409)
+    assert len(reads) == 1
+    assert db.allocation_tries > 1
 
 
 def test_stale_consumer_generation_is_409(client, tree):
