@@ -456,13 +456,13 @@ def retry(db, writes: list[Write]) -> Retry:
 def replace_for_consumers(db, writes: list[Write]) -> None:
     """Make each consumer's allocations exactly the ones given, all or
     nothing; a consumer left with none is removed."""
-    db.run(_replace, True, writes, retry=retry(db, writes))
+    db.run_tries(retry(db, writes), _replace, True, writes)
 
 
 def delete_for_consumer(db, uuid: str) -> None:
     """Remove all of the consumer's allocations, and the consumer."""
     writes = [(ConsumerWrite(uuid), {})]
-    db.run(_delete, True, uuid, retry=retry(db, writes))
+    db.run_tries(retry(db, writes), _delete, True, uuid)
 
 
 @reader

@@ -182,17 +182,19 @@ class Database:
                    conf.placement_database.max_retries,
                    conf.placement.allocation_conflict_retry_count)
 
-    def run(self, fn: Callable[..., Any], write: bool, *args,
-            retry: Retry | None = None, **kwargs):
-        """Run ``fn(self, conn, *args)`` in one transaction.
+    def run(self, fn: Callable[..., Any], write: bool, *args, **kwargs):
+        """Run ``fn(self, conn, *args)`` in one transaction, tried up to
+        ``max_retries`` + 1 times."""
+        return self.run_tries(Retry(self.max_retries + 1), fn, write, *args,
+                              **kwargs)
 
-        The transaction is tried up to ``retry.tries`` times (by default
-        ``max_retries`` + 1); ``fn`` must therefore do nothing but
+    def run_tries(self, retry: Retry, fn: Callable[..., Any], write: bool,
+                  *args, **kwargs):
+        """Run ``fn(self, conn, *args)`` in one transaction, tried up to
+        ``retry.tries`` times; ``fn`` must therefore do nothing but
         database work. With no tries at all, nothing runs and the
         client gets 409.
         """
-        if retry is None:
-            retry = Retry(self.max_retries + 1)
         engine = self.write_engine if write else self.engine
         for attempt in range(1, retry.tries + 1):
             try:

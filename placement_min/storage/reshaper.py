@@ -127,5 +127,5 @@ def _reshape(db, conn: sa.Connection, inventories: Inventories,
 def reshape(db, inventories: Inventories, writes: list) -> None:
     """Make each listed provider's inventory exactly the one given and
     each listed consumer's allocations exactly theirs, all or nothing."""
-    db.run(_reshape, True, inventories, writes,
-           retry=allocation.retry(db, writes))
+    db.run_tries(allocation.retry(db, writes), _reshape, True, inventories,
+                 writes)
