@@ -13,6 +13,7 @@ they never change once released.
 import json
 from typing import ClassVar
 
+from placement_min import environ_keys
 from placement_min import microversion
 
 UNDEFINED_CODE = 'placement.undefined_code'
@@ -306,10 +307,10 @@ def respond(environ: dict, start_response, status: int, detail: str,
     The one renderer for every error, whichever layer found it: the
     version (for ``code``, from 1.23) and request id come from environ.
     """
-    environ['placement.error_rendered'] = True
-    version = environ.get(microversion.ENVIRON_KEY)
+    environ[environ_keys.ERROR_RENDERED] = True
+    version = environ.get(environ_keys.MICROVERSION)
     show_code = version is not None and version >= microversion.ERROR_CODES
-    body = error_body(status, detail, environ.get('openstack.request_id'),
+    body = error_body(status, detail, environ.get(environ_keys.REQUEST_ID),
                       code if show_code else None, extra)
     start_response(status_line(status), [
         ('Content-Type', 'application/json'),

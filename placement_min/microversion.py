@@ -11,7 +11,6 @@ import microversion_parse
 
 SERVICE_TYPE = 'placement'
 HEADER = 'OpenStack-API-Version'
-ENVIRON_KEY = 'placement.microversion'
 
 Version = microversion_parse.Version
 

@@ -4,6 +4,7 @@ from typing import Any
 
 import webob
 
+from placement_min import environ_keys
 from placement_min import microversion
 
 
@@ -26,8 +27,8 @@ class PlacementRequest(webob.Request):
 
     @property
     def version(self) -> microversion.Version:
-        return self.environ[microversion.ENVIRON_KEY]
+        return self.environ[environ_keys.MICROVERSION]
 
     @property
     def context(self) -> Any:
-        return self.environ['placement.context']
+        return self.environ[environ_keys.CONTEXT]

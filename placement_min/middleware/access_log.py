@@ -11,6 +11,8 @@ import time
 
 from oslo_utils import strutils
 
+from placement_min import environ_keys
+
 LOG = logging.getLogger('placement_min.access')
 
 
@@ -39,7 +41,7 @@ class AccessLog:
                      'time: %.6f',
                      environ.get('REQUEST_METHOD'), printable(path),
                      status[:3], length,
-                     environ.get('placement.microversion', '-'),
+                     environ.get(environ_keys.MICROVERSION, '-'),
                      time.monotonic() - started)
             return start_response(status, headers, exc_info)
 

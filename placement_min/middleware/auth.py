@@ -8,6 +8,7 @@ requests; ``NoAuth2`` overwrites them, so a client cannot forge them.
 
 import logging
 
+from placement_min import environ_keys
 from placement_min import errors
 
 LOG = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ class IdentityToContext:
     def __call__(self, environ, start_response):
         if environ.get('HTTP_X_IDENTITY_STATUS') != 'Confirmed':
             return errors.respond(environ, start_response, 401, _NO_TOKEN)
-        context = environ['placement.context']
+        context = environ[environ_keys.CONTEXT]
         context.user_id = environ.get('HTTP_X_USER_ID')
         context.project_id = environ.get('HTTP_X_PROJECT_ID')
         context.roles = [role.strip().lower() for role in

@@ -12,6 +12,7 @@ error document, keeping only the headers a client needs.
 import logging
 import sys
 
+from placement_min import environ_keys
 from placement_min import errors
 
 LOG = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ class FaultBarrier:
 
         def start(status, headers, exc_info=None):
             code = int(status[:3])
-            if code >= 400 and not environ.get('placement.error_rendered'):
+            if code >= 400 and not environ.get(environ_keys.ERROR_RENDERED):
                 foreign.append((code, headers))
                 return _discard
             started.append(status)

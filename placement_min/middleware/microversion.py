@@ -1,5 +1,6 @@
 """Negotiate the microversion and stamp it on every response below."""
 
+from placement_min import environ_keys
 from placement_min import errors
 from placement_min import microversion
 
@@ -21,13 +22,13 @@ class MicroversionMiddleware:
                 environ, start_response, 406, str(exc),
                 extra={'min_version': str(microversion.MIN_VERSION),
                        'max_version': str(microversion.MAX_VERSION)})
-        environ[microversion.ENVIRON_KEY] = version
+        environ[environ_keys.MICROVERSION] = version
         return self.application(environ, _stamped(start_response, version))
 
     @staticmethod
     def _refuse(environ, start_response, status, detail, extra=None):
         # The answer is given at the minimum version, and says so.
-        environ[microversion.ENVIRON_KEY] = microversion.MIN_VERSION
+        environ[environ_keys.MICROVERSION] = microversion.MIN_VERSION
         return errors.respond(
             environ, _stamped(start_response, microversion.MIN_VERSION),
             status, detail, extra=extra)

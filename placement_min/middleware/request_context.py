@@ -4,9 +4,8 @@ oslo.log reads the thread's current context, so from here on every log
 line of the request carries its request id, even on a 401.
 """
 
+from placement_min import environ_keys
 from placement_min.context import RequestContext
-
-ENVIRON_KEY = 'placement.context'
 
 
 class RequestContextMiddleware:
@@ -16,9 +15,9 @@ class RequestContextMiddleware:
         self.enforcer = enforcer
 
     def __call__(self, environ, start_response):
-        environ[ENVIRON_KEY] = RequestContext(
-            request_id=environ.get('openstack.request_id'),
-            global_request_id=environ.get('openstack.global_request_id'),
+        environ[environ_keys.CONTEXT] = RequestContext(
+            request_id=environ.get(environ_keys.REQUEST_ID),
+            global_request_id=environ.get(environ_keys.GLOBAL_REQUEST_ID),
             enforcer=self.enforcer,
             overwrite=True)
         return self.application(environ, start_response)
