@@ -17,6 +17,7 @@ import jsonschema
 import webob.exc
 
 from placement_min import errors
+from placement_min import patterns
 
 JSON_TYPE = 'application/json'
 # The identifier by which fastjsonschema picks its Draft 4 rules.
@@ -25,7 +26,6 @@ _DETAIL_LIMIT = 300
 # Half of a UTF-16 surrogate pair, escaped; alone it decodes to a string
 # that cannot be encoded as UTF-8, so storage would fail on it.
 _SURROGATE_ESCAPE = re.compile(r'\\u[dD][89a-fA-F][0-9a-fA-F]{2}')
-_CONTROL_CHARACTER = re.compile(r'[\x00-\x1f\x7f]')
 
 
 class _Refused(ValueError):
@@ -135,7 +135,7 @@ def _path_to_control_character(value, path=()) -> tuple | None:
     uses, also matches before one.
     """
     if isinstance(value, str):
-        return path if _CONTROL_CHARACTER.search(value) else None
+        return path if patterns.has_control_character(value) else None
     if isinstance(value, dict):
         children = value.items()
     elif isinstance(value, list):
@@ -143,7 +143,7 @@ def _path_to_control_character(value, path=()) -> tuple | None:
     else:
         return None
     for key, child in children:
-        if isinstance(key, str) and _CONTROL_CHARACTER.search(key):
+        if isinstance(key, str) and patterns.has_control_character(key):
             return (*path, key)
         found = _path_to_control_character(child, (*path, key))
         if found is not None:

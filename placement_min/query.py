@@ -7,23 +7,21 @@ and, as ``required``, whether a request must give it, for the API
 description.
 """
 
-import re
 from collections.abc import Callable
 from urllib.parse import parse_qsl
 
 from placement_min import errors
+from placement_min import patterns
+from placement_min.schemas import common
 
 # A query parameter's check: the raw value in, the value the handler
 # uses out, or ValueError with the reason (the 400 names the parameter).
 QueryCheck = Callable[[str], object]
 QueryMap = dict[str, QueryCheck]
 
-UUID_RE = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-'
-                     r'[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
-
 
 def uuid_value(value: str) -> str:
-    if not UUID_RE.fullmatch(value):
+    if not patterns.is_uuid(value):
         raise ValueError('must be a UUID such as '
                          '8a3fd7a8-5b3d-4c4e-9d36-33c8a1c3e0f1')
     return value.lower()
@@ -32,21 +30,14 @@ def uuid_value(value: str) -> str:
 uuid_value.schema = {'type': 'string', 'format': 'uuid'}
 
 
-# NOTE: control characters are refused as in names in bodies; a NUL
-# would otherwise reach PostgreSQL, which cannot compare text with one.
-NO_CONTROL_CHARACTERS = '^[^\\x00-\\x1f\\x7f]+$'
-
-
 def text_value(max_length: int) -> Callable[[str], str]:
     def check(value: str) -> str:
         if not 1 <= len(value) <= max_length:
             raise ValueError(f'must be 1 to {max_length} characters')
-        if not re.fullmatch(NO_CONTROL_CHARACTERS, value):
+        if patterns.has_control_character(value):
             raise ValueError('must not contain control characters')
         return value
-    check.schema = {'type': 'string', 'minLength': 1,
-                    'maxLength': max_length,
-                    'pattern': NO_CONTROL_CHARACTERS}
+    check.schema = common.text(max_length)
     return check
 
 

@@ -2,9 +2,9 @@
 
 from placement_min import errors
 from placement_min import microversion as mv
+from placement_min import patterns
 from placement_min import responses
 from placement_min.handlers import operation
-from placement_min.handlers import path_items
 from placement_min.policies import inventory as policies
 from placement_min.schemas import inventory as schemas
 from placement_min.schemas import response_bodies
@@ -41,7 +41,7 @@ def inventory_fields(req, uuid: str, rc: str, data: dict) -> dict:
 
 def _class_in_path(req, missing: type[errors.PlacementError]) -> str:
     rc = req.path_items['resource_class']
-    if not path_items.is_resource_class(rc):
+    if not patterns.is_resource_class(rc):
         raise missing(uuid=req.path_items['uuid'], resource_class=rc)
     return rc
 

@@ -2,6 +2,7 @@
 
 from placement_min import errors
 from placement_min import microversion as mv
+from placement_min import patterns
 from placement_min import responses
 from placement_min.handlers import operation
 from placement_min.handlers import path_items
@@ -68,7 +69,7 @@ def rename_class(req):
 def ensure_class(req):
     """PUT from 1.7: create the custom class (201) or confirm it (204)."""
     name = req.path_items['name']
-    if (not path_items.is_resource_class(name)
+    if (not patterns.is_resource_class(name)
             or schemas.create.first_error({'name': name}) is not None):
         raise errors.HTTPError(
             400, 'A resource class created with PUT must be named '

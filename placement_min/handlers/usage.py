@@ -4,31 +4,30 @@ Usages change with every allocation write, so Last-Modified is always
 the time of the response.
 """
 
-import re
-
 from placement_min import microversion as mv
+from placement_min import patterns
 from placement_min import query
 from placement_min import responses
 from placement_min.handlers import operation
 from placement_min.policies import usage as policies
+from placement_min.schemas import common
 from placement_min.schemas import response_bodies
 from placement_min.storage import usage as storage
-
-_CONSUMER_TYPE_RE = re.compile(r'^[A-Z0-9_]{1,255}$')
 
 
 def _consumer_type_value(value: str) -> str:
     """A consumer type, or "all" or "unknown" (lowercase, as Placement)."""
     if value in (storage.ALL_TYPES, storage.UNKNOWN_TYPE):
         return value
-    if not _CONSUMER_TYPE_RE.fullmatch(value):
+    if not patterns.is_resource_class(value):
         raise ValueError('must be "all", "unknown", or a consumer type of '
                          'A-Z, 0-9 and _')
     return value
 
 
-_consumer_type_value.schema = {
-    'type': 'string', 'pattern': '^(all|unknown|[A-Z0-9_]{1,255})$'}
+_consumer_type_value.schema = {'anyOf': [
+    {'enum': [storage.ALL_TYPES, storage.UNKNOWN_TYPE]},
+    common.RESOURCE_CLASS]}
 
 TOTALS_QUERY = {'project_id': query.required(query.text_value(255)),
                 'user_id': query.text_value(255)}

@@ -1,5 +1,6 @@
 """Bodies of the inventory writes; bounds are the contract's."""
 
+from placement_min import patterns
 from placement_min.jsonbody import Schema
 from placement_min.schemas import common
 
@@ -56,7 +57,7 @@ REPLACE_ALL = {
         'inventories': {
             'type': 'object',
             'patternProperties': {
-                common.RESOURCE_CLASS_PATTERN: INVENTORY},
+                patterns.RESOURCE_CLASS: INVENTORY},
             'additionalProperties': False,
         },
     },

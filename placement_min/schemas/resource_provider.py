@@ -5,13 +5,7 @@ import copy
 from placement_min.jsonbody import Schema
 from placement_min.schemas import common
 
-NAME = {
-    'type': 'string',
-    'minLength': 1,
-    'maxLength': 200,
-    # No control characters: names end up in logs and terminals.
-    'pattern': '^[^\\x00-\\x1f\\x7f]+$',
-}
+NAME = common.text(200)
 
 CREATE_V1_0 = {
     'type': 'object',

@@ -4,6 +4,7 @@ Handlers name these in their declarations; the fuzz tests check every
 response body against them, so they stay true to what handlers send.
 """
 
+from placement_min import patterns
 from placement_min.schemas import common
 from placement_min.schemas import inventory
 
@@ -52,7 +53,7 @@ INVENTORIES = _object({
     'inventories': {
         'type': 'object',
         'patternProperties': {
-            common.RESOURCE_CLASS_PATTERN: _object(inventory.FIELDS)},
+            patterns.RESOURCE_CLASS: _object(inventory.FIELDS)},
         'additionalProperties': False,
     },
 })
@@ -82,7 +83,7 @@ ERROR = _object({
 
 _AMOUNTS = {
     'type': 'object',
-    'patternProperties': {common.RESOURCE_CLASS_PATTERN: {
+    'patternProperties': {patterns.RESOURCE_CLASS: {
         'type': 'integer', 'minimum': 0}},
     'additionalProperties': False,
 }
@@ -90,7 +91,7 @@ _AMOUNTS = {
 
 def _by_provider(target: dict) -> dict:
     return {'type': 'object',
-            'patternProperties': {common.UUID['pattern']: target},
+            'patternProperties': {patterns.UUID: target},
             'additionalProperties': False}
 
 
@@ -122,7 +123,7 @@ USAGES = _object({'usages': {'anyOf': [
         'type': 'object',
         'properties': {'consumer_count': {'type': 'integer', 'minimum': 0}},
         'required': ['consumer_count'],
-        'patternProperties': {common.RESOURCE_CLASS_PATTERN: {
+        'patternProperties': {patterns.RESOURCE_CLASS: {
             'type': 'integer', 'minimum': 0}},
         'additionalProperties': False,
     }},
