@@ -6,9 +6,8 @@ import json
 
 import webob
 
+from placement_min import microversion as mv
 from placement_min.storage.database import utcnow
-
-_CACHE_HEADERS_SINCE = (1, 15)
 
 
 def _http_date(moment) -> str:
@@ -22,7 +21,7 @@ def json_response(req, body: dict, status: int = 200,
     response = webob.Response(
         body=json.dumps(body).encode('utf-8'), status=status,
         content_type='application/json', charset=None)
-    if req.version >= _CACHE_HEADERS_SINCE:
+    if req.version >= mv.CACHE_HEADERS:
         response.headers['Last-Modified'] = _http_date(
             last_modified or utcnow())
         response.headers['Cache-Control'] = 'no-cache'
