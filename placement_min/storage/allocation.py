@@ -83,7 +83,7 @@ class ConsumerWrite(NamedTuple):
 
 
 @reader
-def get_for_consumer(db, conn: sa.Connection, uuid: str) -> dict | None:
+def get_for_consumer(conn: sa.Connection, uuid: str) -> dict | None:
     """The consumer and its allocations by provider; None if unknown."""
     rows = conn.execute(_SELECT_FOR_CONSUMER, {'uuid': uuid}).all()
     if not rows:
@@ -102,7 +102,7 @@ def get_for_consumer(db, conn: sa.Connection, uuid: str) -> dict | None:
 
 
 @reader
-def list_for_provider(db, conn: sa.Connection, uuid: str):
+def list_for_provider(conn: sa.Connection, uuid: str):
     """(generation, {consumer: {class: used}}, newest timestamp)."""
     rows = conn.execute(_SELECT_FOR_PROVIDER, {'uuid': uuid}).all()
     if not rows:
@@ -248,7 +248,7 @@ def _save_consumer(conn: sa.Connection, row, consumer: ConsumerWrite,
 
 
 @writer
-def _replace(db, conn: sa.Connection, consumer: ConsumerWrite,
+def _replace(conn: sa.Connection, consumer: ConsumerWrite,
              allocations: dict[str, dict[str, int]]) -> None:
     row = conn.execute(_SELECT_CONSUMER, {'uuid': consumer.uuid}).first()
     _check_consumer_generation(row, consumer)
@@ -280,7 +280,7 @@ def _replace(db, conn: sa.Connection, consumer: ConsumerWrite,
 
 
 @writer
-def _delete(db, conn: sa.Connection, uuid: str) -> None:
+def _delete(conn: sa.Connection, uuid: str) -> None:
     row = conn.execute(_SELECT_CONSUMER, {'uuid': uuid}).first()
     if row is None:
         raise errors.ConsumerNotFound(uuid=uuid)

@@ -2,8 +2,9 @@
 
 Every storage function runs inside ``Database.run``: one transaction,
 retried a bounded number of times with jitter when the database reports
-a deadlock or serialisation failure, and turned into ``ConcurrentUpdate``
-when the retries run out. A database that cannot be reached raises
+a deadlock or serialisation failure, and turned into
+``TransactionConflict`` (409 ``placement.concurrent_update``) when the
+retries run out. A database that cannot be reached raises
 ``DatabaseUnavailable``, which carries no driver text.
 """
 
@@ -17,7 +18,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Concatenate, ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -25,6 +26,9 @@ from sqlalchemy import event
 from placement_min import errors
 
 LOG = logging.getLogger(__name__)
+
+P = ParamSpec('P')
+R = TypeVar('R')
 
 # SQLSTATEs (PostgreSQL) and error numbers (MariaDB/MySQL) of a
 # transaction that lost a race and may simply be run again.
@@ -160,8 +164,9 @@ class Database:
         return cls(create_engine(conf),
                    conf.placement_database.max_retries)
 
-    def run(self, fn: Callable[..., Any], write: bool, *args, **kwargs):
-        """Run ``fn(self, conn, *args)`` in one transaction.
+    def run(self, fn: Callable[Concatenate[sa.Connection, P], R],
+            write: bool, *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run ``fn(conn, *args, **kwargs)`` in one transaction.
 
         A write is retried when it lost a deadlock or serialisation race;
         ``fn`` must therefore do nothing but database work.
@@ -171,7 +176,7 @@ class Database:
         while True:
             try:
                 with self._turn(write), engine.begin() as conn:
-                    return fn(self, conn, *args, **kwargs)
+                    return fn(conn, *args, **kwargs)
             except sa.exc.DBAPIError as exc:
                 if exc.connection_invalidated or not _is_retryable(exc):
                     self._raise_unavailable_or_reraise(exc)
@@ -204,19 +209,23 @@ class Database:
             raise errors.DatabaseUnavailable() from None
 
 
-def reader(fn: Callable) -> Callable:
-    """Mark a storage function ``fn(db, conn, ...)`` as a read."""
+def reader(fn: Callable[Concatenate[sa.Connection, P], R]
+           ) -> Callable[Concatenate[Database, P], R]:
+    """A storage function ``fn(conn, ...)`` as the read ``fn(db, ...)``
+    that handlers call."""
 
     @functools.wraps(fn)
-    def call(db: Database, *args, **kwargs):
+    def call(db: Database, *args: P.args, **kwargs: P.kwargs) -> R:
         return db.run(fn, False, *args, **kwargs)
     return call
 
 
-def writer(fn: Callable) -> Callable:
-    """Mark a storage function ``fn(db, conn, ...)`` as a write."""
+def writer(fn: Callable[Concatenate[sa.Connection, P], R]
+           ) -> Callable[Concatenate[Database, P], R]:
+    """A storage function ``fn(conn, ...)`` as the write ``fn(db, ...)``
+    that handlers call."""
 
     @functools.wraps(fn)
-    def call(db: Database, *args, **kwargs):
+    def call(db: Database, *args: P.args, **kwargs: P.kwargs) -> R:
         return db.run(fn, True, *args, **kwargs)
     return call

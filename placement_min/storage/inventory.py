@@ -94,7 +94,7 @@ def _fields(row) -> dict:
 
 
 @reader
-def list_for_provider(db, conn: sa.Connection, uuid: str):
+def list_for_provider(conn: sa.Connection, uuid: str):
     """(generation, {class: fields}, newest timestamp) of a provider."""
     rows = conn.execute(_SELECT_ALL, {'uuid': uuid}).all()
     if not rows:
@@ -118,7 +118,7 @@ def _one(conn: sa.Connection, uuid: str, rc: str,
 
 
 @reader
-def get_one(db, conn: sa.Connection, uuid: str, rc: str):
+def get_one(conn: sa.Connection, uuid: str, rc: str):
     """(generation, fields, updated_at) of one inventory."""
     row = _one(conn, uuid, rc, _SELECT_ONE)
     if row.inv_id is None:
@@ -139,7 +139,7 @@ def _warn_if_below_usage(uuid: str, rc: str, fields: dict, used) -> None:
 
 
 @writer
-def create_one(db, conn: sa.Connection, uuid: str, rc: str,
+def create_one(conn: sa.Connection, uuid: str, rc: str,
                fields: dict) -> int:
     """Add one class to a provider (POST); returns the new generation."""
     row = _one(conn, uuid, rc)
@@ -156,7 +156,7 @@ def create_one(db, conn: sa.Connection, uuid: str, rc: str,
 
 
 @writer
-def update_one(db, conn: sa.Connection, uuid: str, rc: str,
+def update_one(conn: sa.Connection, uuid: str, rc: str,
                generation: int, fields: dict) -> int:
     """Replace one class's fields (PUT); returns the new generation."""
     row = _one(conn, uuid, rc)
@@ -172,7 +172,7 @@ def update_one(db, conn: sa.Connection, uuid: str, rc: str,
 
 
 @writer
-def delete_one(db, conn: sa.Connection, uuid: str, rc: str) -> None:
+def delete_one(conn: sa.Connection, uuid: str, rc: str) -> None:
     row = _one(conn, uuid, rc)
     if row.inv_id is None:
         raise errors.InventoryNotFound(uuid=uuid, resource_class=rc)
@@ -194,7 +194,7 @@ def _usage_by_class_id(conn: sa.Connection, rp_id: int) -> dict[int, int]:
 
 
 @writer
-def replace_all(db, conn: sa.Connection, uuid: str, generation: int | None,
+def replace_all(conn: sa.Connection, uuid: str, generation: int | None,
                 inventories: dict[str, dict]) -> int:
     """Make the provider's inventory exactly ``inventories``, atomically.
 

@@ -31,7 +31,7 @@ def sync_standard_classes(conn: sa.Connection) -> None:
 
 
 @writer
-def ensure_standard_classes(db, conn: sa.Connection) -> None:
+def ensure_standard_classes(conn: sa.Connection) -> None:
     """Add the standard classes a newer os-resource-classes brought."""
     try:
         sync_standard_classes(conn)
@@ -51,14 +51,14 @@ def _refuse_standard(name: str) -> None:
 
 
 @reader
-def list_classes(db, conn: sa.Connection) -> list[dict]:
+def list_classes(conn: sa.Connection) -> list[dict]:
     rows = conn.execute(sa.select(RC.c.name, RC.c.updated_at)
                         .order_by(RC.c.id))
     return [{'name': r.name, 'updated_at': r.updated_at} for r in rows]
 
 
 @reader
-def get(db, conn: sa.Connection, name: str) -> dict:
+def get(conn: sa.Connection, name: str) -> dict:
     row = _row(conn, name)
     if row is None:
         raise errors.ResourceClassNotFound(name=name)
@@ -76,7 +76,7 @@ def _insert(conn: sa.Connection, name: str) -> None:
 
 
 @writer
-def create(db, conn: sa.Connection, name: str) -> None:
+def create(conn: sa.Connection, name: str) -> None:
     _refuse_standard(name)
     if _row(conn, name) is not None:
         raise errors.DuplicateName(kind='Resource class', field='name',
@@ -85,7 +85,7 @@ def create(db, conn: sa.Connection, name: str) -> None:
 
 
 @writer
-def ensure(db, conn: sa.Connection, name: str) -> bool:
+def ensure(conn: sa.Connection, name: str) -> bool:
     """Create ``name`` unless it exists; True if it was created (1.7+)."""
     if _row(conn, name) is not None:
         return False
@@ -95,7 +95,7 @@ def ensure(db, conn: sa.Connection, name: str) -> bool:
 
 
 @writer
-def rename(db, conn: sa.Connection, name: str, new_name: str) -> dict:
+def rename(conn: sa.Connection, name: str, new_name: str) -> dict:
     """Rename a custom class (microversions 1.2 to 1.6 only)."""
     _refuse_standard(name)
     row = _row(conn, name)
@@ -115,7 +115,7 @@ def rename(db, conn: sa.Connection, name: str, new_name: str) -> dict:
 
 
 @writer
-def delete(db, conn: sa.Connection, name: str) -> None:
+def delete(conn: sa.Connection, name: str) -> None:
     _refuse_standard(name)
     row = _row(conn, name)
     if row is None:

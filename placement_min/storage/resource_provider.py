@@ -94,7 +94,7 @@ def bump_generation(conn: sa.Connection, rp_id: int, generation: int,
 
 
 @writer
-def create(db, conn: sa.Connection, uuid: str, name: str,
+def create(conn: sa.Connection, uuid: str, name: str,
            parent_uuid: str | None = None) -> dict:
     _check_unique(conn, uuid, name)
     now = utcnow()
@@ -118,12 +118,12 @@ def create(db, conn: sa.Connection, uuid: str, name: str,
 
 
 @reader
-def get(db, conn: sa.Connection, uuid: str) -> dict:
+def get(conn: sa.Connection, uuid: str) -> dict:
     return _as_dict(_fetch(conn, uuid))
 
 
 @reader
-def list_providers(db, conn: sa.Connection, name: str | None = None,
+def list_providers(conn: sa.Connection, name: str | None = None,
                    uuid: str | None = None,
                    in_tree: str | None = None) -> list[dict]:
     query = _SELECT_PROVIDER
@@ -179,7 +179,7 @@ def _reparent(conn, row, parent_uuid: str | None, allow_reparent: bool):
 
 
 @writer
-def update(db, conn: sa.Connection, uuid: str, name: str,
+def update(conn: sa.Connection, uuid: str, name: str,
            parent_uuid: str | None = None, change_parent: bool = False,
            allow_reparent: bool = False) -> dict:
     """Rename, and from 1.14 set the parent (1.37: also change it)."""
@@ -201,7 +201,7 @@ def update(db, conn: sa.Connection, uuid: str, name: str,
 
 
 @writer
-def delete(db, conn: sa.Connection, uuid: str) -> None:
+def delete(conn: sa.Connection, uuid: str) -> None:
     """Delete a provider and its inventory; never one in use or a parent."""
     row = _fetch(conn, uuid)
     # NOTE: bumping the generation first takes the row lock that every

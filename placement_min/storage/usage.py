@@ -35,7 +35,7 @@ _CONSUMER_ALLOCATIONS = (
 
 
 @reader
-def for_provider(db, conn: sa.Connection, uuid: str):
+def for_provider(conn: sa.Connection, uuid: str):
     """(generation, {class: used}) over every class the provider has."""
     rows = conn.execute(_SELECT_FOR_PROVIDER, {'uuid': uuid}).all()
     if not rows:
@@ -52,7 +52,7 @@ def _owner_filter(project_id: str, user_id: str | None) -> list:
 
 
 @reader
-def for_project(db, conn: sa.Connection, project_id: str,
+def for_project(conn: sa.Connection, project_id: str,
                 user_id: str | None = None) -> dict[str, int]:
     """{class: used} over the consumers of a project (and user)."""
     rows = conn.execute(
@@ -64,7 +64,7 @@ def for_project(db, conn: sa.Connection, project_id: str,
 
 
 @reader
-def for_project_by_type(db, conn: sa.Connection, project_id: str,
+def for_project_by_type(conn: sa.Connection, project_id: str,
                         user_id: str | None = None,
                         consumer_type: str | None = None) -> dict:
     """{type: {"consumer_count": n, class: used}} (1.38+).
