@@ -8,11 +8,12 @@ writers racing for the last unit, one finds the generation changed.
 """
 
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
 from placement_min import errors
+from placement_min.storage import provider_rows
 from placement_min.storage import tables
 from placement_min.storage.database import reader
 from placement_min.storage.database import utcnow
@@ -102,19 +103,15 @@ def get_for_consumer(conn: sa.Connection, uuid: str) -> dict | None:
 
 
 @reader
-def list_for_provider(conn: sa.Connection, uuid: str):
+def list_for_provider(conn: sa.Connection, uuid: str) -> provider_rows.Folded:
     """(generation, {consumer: {class: used}}, newest timestamp)."""
     rows = conn.execute(_SELECT_FOR_PROVIDER, {'uuid': uuid}).all()
-    if not rows:
-        raise errors.ResourceProviderNotFound(uuid=uuid)
-    newest = rows[0].rp_updated_at
-    allocations = {}
-    for row in rows:
-        if row.consumer_uuid is None:
-            continue
-        allocations.setdefault(row.consumer_uuid, {})[row.name] = row.used
-        newest = max(newest, row.updated_at)
-    return rows[0].generation, allocations, newest
+    return provider_rows.fold(rows, uuid, ('consumer_uuid', 'name'),
+                              _used)
+
+
+def _used(row: sa.Row[Any]) -> int:
+    return row.used
 
 
 def _check_consumer_generation(row, consumer: ConsumerWrite) -> None:

@@ -11,6 +11,7 @@ import logging
 import sqlalchemy as sa
 
 from placement_min import errors
+from placement_min.storage import provider_rows
 from placement_min.storage import tables
 from placement_min.storage.database import reader
 from placement_min.storage.database import utcnow
@@ -35,6 +36,7 @@ _SELECT_ALL = sa.select(
     RP.outerjoin(INV, INV.c.resource_provider_id == RP.c.id)
       .outerjoin(RC, RC.c.id == INV.c.resource_class_id)
 ).where(RP.c.uuid == sa.bindparam('uuid'))
+
 
 def _select_one(*extra_columns):
     """One inventory of a provider, with the provider and class ids."""
@@ -94,19 +96,10 @@ def _fields(row) -> dict:
 
 
 @reader
-def list_for_provider(conn: sa.Connection, uuid: str):
+def list_for_provider(conn: sa.Connection, uuid: str) -> provider_rows.Folded:
     """(generation, {class: fields}, newest timestamp) of a provider."""
     rows = conn.execute(_SELECT_ALL, {'uuid': uuid}).all()
-    if not rows:
-        raise errors.ResourceProviderNotFound(uuid=uuid)
-    newest = rows[0].rp_updated_at
-    inventories = {}
-    for row in rows:
-        if row.name is None:
-            continue
-        inventories[row.name] = _fields(row)
-        newest = max(newest, row.updated_at)
-    return rows[0].generation, inventories, newest
+    return provider_rows.fold(rows, uuid, ('name',), _fields)
 
 
 def _one(conn: sa.Connection, uuid: str, rc: str,

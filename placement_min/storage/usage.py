@@ -1,8 +1,10 @@
 """Usages: allocations summed per provider, or per project and user."""
 
+from typing import Any
+
 import sqlalchemy as sa
 
-from placement_min import errors
+from placement_min.storage import provider_rows
 from placement_min.storage import tables
 from placement_min.storage.database import reader
 
@@ -35,13 +37,16 @@ _CONSUMER_ALLOCATIONS = (
 
 
 @reader
-def for_provider(conn: sa.Connection, uuid: str):
+def for_provider(conn: sa.Connection, uuid: str) -> tuple[int, dict]:
     """(generation, {class: used}) over every class the provider has."""
     rows = conn.execute(_SELECT_FOR_PROVIDER, {'uuid': uuid}).all()
-    if not rows:
-        raise errors.ResourceProviderNotFound(uuid=uuid)
-    usages = {row.name: int(row.used) for row in rows if row.name is not None}
-    return rows[0].generation, usages
+    generation, usages, _ = provider_rows.fold(
+        rows, uuid, ('name',), _used, dated=False)
+    return generation, usages
+
+
+def _used(row: sa.Row[Any]) -> int:
+    return int(row.used)
 
 
 def _owner_filter(project_id: str, user_id: str | None) -> list:
