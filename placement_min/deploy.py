@@ -78,7 +78,9 @@ def build_pipeline(conf, db: Database):
 
 
 def loadapp(conf, db: Database | None = None):
-    """Build the application for ``conf``: logging, database, pipeline."""
+    """Build the application for ``conf``: the database (its schema, or
+    its standard classes), then the pipeline. Logging is the caller's to
+    set up (``init_application`` does)."""
     db = db or Database.from_conf(conf)
     if conf.placement_database.sync_on_startup:
         migration.sync(db.engine)
@@ -96,11 +98,14 @@ def loadapp(conf, db: Database | None = None):
 
 
 def setup_logging(conf) -> None:
+    """oslo.log as configured, and the option values at DEBUG."""
     oslo_logging.setup(conf, 'placement-min')
     conf.log_opt_values(logging.getLogger(__name__), logging.DEBUG)
 
 
 def init_application(config_files: list[str] | None = None):
+    """The WSGI application of a process: configuration, logging, then
+    ``loadapp``."""
     conf = placement_conf.build_conf(config_files)
     setup_logging(conf)
     return loadapp(conf)

@@ -1,9 +1,10 @@
 """Inventories: what each provider offers, guarded by its generation.
 
-Every write reads the provider's generation, checks it against what the
-client sent, and ends with ``bump_generation``'s compare-and-set, all in
-one transaction: a concurrent writer makes the set update zero rows and
-this transaction rolls back.
+Every write reads the provider's row, checks the generation the client
+sent (PUT sends one; POST and DELETE do not), and moves the generation
+on with ``bump_generation``'s compare-and-set before it changes any
+inventory row, all in one transaction: a concurrent writer makes the
+set update zero rows and this transaction rolls back.
 """
 
 import logging

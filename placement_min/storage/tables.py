@@ -10,8 +10,6 @@ test compares the two.
 
 import sqlalchemy as sa
 
-MAX_INT = 2147483647
-
 metadata = sa.MetaData()
 
 
