@@ -11,7 +11,9 @@ they never change once released.
 """
 
 import json
-from typing import ClassVar
+from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar, TypeVar
+from wsgiref.types import StartResponse, WSGIEnvironment
 
 from placement_min import environ_keys
 from placement_min import microversion
@@ -23,6 +25,9 @@ DUPLICATE_NAME = 'placement.duplicate_name'
 PROVIDER_INUSE = 'placement.resource_provider.inuse'
 PROVIDER_CANNOT_DELETE_PARENT = (
     'placement.resource_provider.cannot_delete_parent')
+
+T = TypeVar('T')
+Headers = Sequence[tuple[str, str]]
 
 # Fixed here rather than taken from http.HTTPStatus, whose phrases
 # change between Python releases (413 became "Content Too Large").
@@ -60,7 +65,8 @@ _MARKUP_ESCAPES = str.maketrans({'<': '\\u003c', '>': '\\u003e',
 
 
 def error_body(status: int, detail: str, request_id: str | None,
-               code: str | None, extra: dict | None = None) -> bytes:
+               code: str | None,
+               extra: dict[str, str] | None = None) -> bytes:
     """The JSON error document; ``code`` is None below microversion 1.23.
 
     json.dumps escapes quotes and control characters in whatever user
@@ -68,8 +74,9 @@ def error_body(status: int, detail: str, request_id: str | None,
     escapes too, so no markup from the request is echoed back raw, even
     to a client that renders the error as HTML.
     """
-    error = {'status': status, 'title': TITLES.get(status, 'Error'),
-             'detail': detail, 'request_id': request_id}
+    error: dict[str, Any] = {
+        'status': status, 'title': TITLES.get(status, 'Error'),
+        'detail': detail, 'request_id': request_id}
     if code is not None:
         error['code'] = code
     if extra:
@@ -78,7 +85,7 @@ def error_body(status: int, detail: str, request_id: str | None,
         _MARKUP_ESCAPES).encode('utf-8')
 
 
-def shorten(value, limit: int = 200):
+def shorten(value: T, limit: int = 200) -> T | str:
     """Cap what a detail quotes of the request (a 100 KB path item)."""
     if isinstance(value, str) and len(value) > limit:
         return value[:limit] + '...'
@@ -97,6 +104,8 @@ class PlacementError(Exception):
     # checks that every class a handler can raise has one.
     status: int | None = None
     code: str = UNDEFINED_CODE
+    # Headers the error response carries besides the usual ones.
+    headers: Headers = ()
 
     def __init__(self, **facts: object) -> None:
         super().__init__(self.template.format(
@@ -115,12 +124,11 @@ class HTTPError(PlacementError):
     """
 
     def __init__(self, status: int, detail: str,
-                 code: str = UNDEFINED_CODE,
-                 headers: list[tuple[str, str]] | None = None) -> None:
+                 code: str = UNDEFINED_CODE, headers: Headers = ()) -> None:
         Exception.__init__(self, detail)
         self.status = status
         self.code = code
-        self.headers = headers or []
+        self.headers = headers
 
 
 class PolicyDenied(PlacementError):
@@ -300,8 +308,10 @@ class DatabaseUnavailable(Exception):
     """The database cannot be reached; carries no driver text on purpose."""
 
 
-def respond(environ: dict, start_response, status: int, detail: str,
-            code: str = UNDEFINED_CODE, headers=(), extra=None):
+def respond(environ: WSGIEnvironment, start_response: StartResponse,
+            status: int, detail: str, code: str = UNDEFINED_CODE,
+            headers: Headers = (),
+            extra: dict[str, str] | None = None) -> Iterable[bytes]:
     """Send the JSON error document as a plain WSGI response.
 
     The one renderer for every error, whichever layer found it: the

@@ -154,7 +154,7 @@ def _parameters(template: str, variants: list[tuple]) -> list[dict]:
     for name, (start, check) in sorted(first_seen.items()):
         parameters.append({
             'name': name, 'in': 'query',
-            'required': getattr(check, 'required', False),
+            'required': check.required,
             'schema': check.schema,
             'description': f'Accepted from {_versions_text(start)}, at most '
                            'once; any other parameter is a 400.',

@@ -10,19 +10,24 @@ built from the same declarations, so the two cannot drift.
 """
 
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar, cast
+
+import webob
 
 from placement_min.jsonbody import Schema
+from placement_min.microversion import Version
 from placement_min.query import QueryMap
+from placement_min.request import PlacementRequest
 
-Version = tuple[int, int]
-HandlerT = TypeVar('HandlerT', bound=Callable[..., Any])
+T = TypeVar('T')
 # A path item's converter: the raw (decoded) path segment in, the value
 # the handler uses out, or a PlacementError (404 or 400) raised.
-PathConverter = Callable[[str], Any]
+PathConverter = Callable[[str], str]
+# What a handler is written as: the request in, the response out.
+HandlerFunction = Callable[[PlacementRequest], webob.Response]
 
 
-def _at(variants: Mapping[Version, Any], version: Version) -> Any:
+def _at(variants: Mapping[Version, T], version: Version) -> T | None:
     """The variant in force at ``version``: the one declared for the
     newest version not above it, or None."""
     found = None
@@ -66,20 +71,31 @@ class Operation(NamedTuple):
         return _at(self.query, version) or {}
 
 
+class Handler(Protocol):
+    """A declared handler: a ``HandlerFunction`` carrying its
+    ``Operation``, as the route table and the application use it."""
+
+    operation: Operation
+    __name__: str
+
+    def __call__(self, req: PlacementRequest, /) -> webob.Response: ...
+
+
 def declare(summary: str, success: dict[int, Any], *,
             policy: str | None = None,
             path: dict[str, PathConverter] | None = None,
             bodies: dict[Version, Schema] | None = None,
             query: dict[Version, QueryMap] | None = None,
             errors: tuple[int, ...] = (),
-            public: bool = False) -> Callable[[HandlerT], HandlerT]:
+            public: bool = False) -> Callable[[HandlerFunction], Handler]:
     """Attach an ``Operation`` to the handler as ``handler.operation``."""
     if (policy is None) != public:
         raise ValueError(f'{summary!r}: an operation is public or has a '
                          'policy rule, not both or neither.')
 
-    def attach(handler: HandlerT) -> HandlerT:
-        handler.operation = Operation(  # type: ignore[attr-defined]
+    def attach(function: HandlerFunction) -> Handler:
+        handler = cast(Handler, function)
+        handler.operation = Operation(
             summary, success, policy, path or {}, bodies or {},
             query or {}, tuple(errors), public)
         return handler

@@ -1,12 +1,16 @@
 """/resource_providers and /resource_providers/{uuid}."""
 
 import uuid as uuidlib
+from typing import Any
+
+import webob
 
 from placement_min import microversion as mv
 from placement_min import query
 from placement_min import responses
 from placement_min.handlers import operation
 from placement_min.policies import resource_provider as policies
+from placement_min.request import PlacementRequest
 from placement_min.schemas import response_bodies
 from placement_min.schemas import resource_provider as schemas
 from placement_min.storage import resource_provider as storage
@@ -15,7 +19,8 @@ LIST_QUERY = {'name': query.text_value(200), 'uuid': query.uuid_value}
 LIST_QUERY_V1_14 = {**LIST_QUERY, 'in_tree': query.uuid_value}
 
 
-def provider_body(req, rp: dict) -> dict:
+def provider_body(req: PlacementRequest,
+                  rp: dict[str, Any]) -> dict[str, Any]:
     href = f'/resource_providers/{rp["uuid"]}'
     links = [{'rel': 'self', 'href': href},
              {'rel': 'inventories', 'href': href + '/inventories'},
@@ -35,7 +40,7 @@ def provider_body(req, rp: dict) -> dict:
     {200: response_bodies.PROVIDERS},
     policy=policies.LIST,
     query={mv.BASE: LIST_QUERY, mv.NESTED_PROVIDERS: LIST_QUERY_V1_14})
-def list_providers(req):
+def list_providers(req: PlacementRequest) -> webob.Response:
     providers = storage.list_providers(req.db, **req.query)
     return responses.json_response(
         req, {'resource_providers': [provider_body(req, rp)
@@ -52,7 +57,7 @@ def list_providers(req):
     bodies={mv.BASE: schemas.create_v1_0,
             mv.NESTED_PROVIDERS: schemas.create_v1_14},
     errors=(400, 409))
-def create_provider(req):
+def create_provider(req: PlacementRequest) -> webob.Response:
     data = req.payload
     rp_uuid = (data.get('uuid') or str(uuidlib.uuid4())).lower()
     parent = data.get('parent_provider_uuid')
@@ -69,7 +74,7 @@ def create_provider(req):
 @operation.declare('Show a resource provider.',
                    {200: response_bodies.PROVIDER}, policy=policies.SHOW,
                    errors=(404,))
-def show_provider(req):
+def show_provider(req: PlacementRequest) -> webob.Response:
     rp = storage.get(req.db, req.path_items['uuid'])
     return responses.json_response(req, provider_body(req, rp),
                                    last_modified=rp['updated_at'])
@@ -82,7 +87,7 @@ def show_provider(req):
     bodies={mv.BASE: schemas.update_v1_0,
             mv.NESTED_PROVIDERS: schemas.update_v1_14},
     errors=(400, 404, 409))
-def update_provider(req):
+def update_provider(req: PlacementRequest) -> webob.Response:
     rp_uuid = req.path_items['uuid']
     data = req.payload
     tree = req.version >= mv.NESTED_PROVIDERS
@@ -98,6 +103,6 @@ def update_provider(req):
 
 @operation.declare('Delete a resource provider and its inventory.',
                    {204: None}, policy=policies.DELETE, errors=(404, 409))
-def delete_provider(req):
+def delete_provider(req: PlacementRequest) -> webob.Response:
     storage.delete(req.db, req.path_items['uuid'])
     return responses.empty_response()

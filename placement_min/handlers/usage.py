@@ -4,18 +4,21 @@ Usages change with every allocation write, so Last-Modified is always
 the time of the response.
 """
 
+import webob
+
 from placement_min import microversion as mv
 from placement_min import patterns
 from placement_min import query
 from placement_min import responses
 from placement_min.handlers import operation
 from placement_min.policies import usage as policies
+from placement_min.request import PlacementRequest
 from placement_min.schemas import common
 from placement_min.schemas import response_bodies
 from placement_min.storage import usage as storage
 
 
-def _consumer_type_value(value: str) -> str:
+def _consumer_type(value: str) -> str:
     """A consumer type, or "all" or "unknown" (lowercase, as Placement)."""
     if value in (storage.ALL_TYPES, storage.UNKNOWN_TYPE):
         return value
@@ -25,9 +28,9 @@ def _consumer_type_value(value: str) -> str:
     return value
 
 
-_consumer_type_value.schema = {'anyOf': [
+_consumer_type_value = query.QueryCheck(_consumer_type, {'anyOf': [
     {'enum': [storage.ALL_TYPES, storage.UNKNOWN_TYPE]},
-    common.RESOURCE_CLASS]}
+    common.RESOURCE_CLASS]})
 
 TOTALS_QUERY = {'project_id': query.required(query.text_value(255)),
                 'user_id': query.text_value(255)}
@@ -38,7 +41,7 @@ TOTALS_QUERY_V1_38 = {**TOTALS_QUERY, 'consumer_type': _consumer_type_value}
     'Show how much of each resource class of a provider is used.',
     {200: response_bodies.PROVIDER_USAGES}, policy=policies.PROVIDER,
     errors=(404,))
-def list_for_provider(req):
+def list_for_provider(req: PlacementRequest) -> webob.Response:
     generation, usages = storage.for_provider(req.db,
                                               req.path_items['uuid'])
     return responses.json_response(
@@ -52,7 +55,7 @@ def list_for_provider(req):
     query={mv.PROJECT_USAGES: TOTALS_QUERY,
            mv.CONSUMER_TYPES: TOTALS_QUERY_V1_38},
     errors=(400,))
-def list_totals(req):
+def list_totals(req: PlacementRequest) -> webob.Response:
     """GET /usages?project_id=[&user_id=][&consumer_type= (1.38+)]."""
     if req.version >= mv.CONSUMER_TYPES:
         usages = storage.for_project_by_type(req.db, **req.query)

@@ -11,9 +11,8 @@ import datetime
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-import sqlalchemy as sa
-
 from placement_min import errors
+from placement_min.storage.database import Row
 
 
 class Folded(NamedTuple):
@@ -24,8 +23,8 @@ class Folded(NamedTuple):
     newest: datetime.datetime | None
 
 
-def fold(rows: Sequence[sa.Row[Any]], uuid: str, keys: tuple[str, ...],
-         value: Callable[[sa.Row[Any]], Any], *,
+def fold(rows: Sequence[Row], uuid: str, keys: tuple[str, ...],
+         value: Callable[[Row], Any], *,
          dated: bool = True) -> Folded:
     """The rows of provider ``uuid`` as nested dicts.
 
