@@ -5,7 +5,9 @@ and user on every line logged while the request is served.
 """
 
 import time
+from typing import Any
 
+from oslo_config import cfg
 from oslo_context import context as oslo_context
 from oslo_policy import policy
 
@@ -36,7 +38,7 @@ class Enforcer(policy.Enforcer):
             self._next_recheck = now + POLICY_RECHECK_INTERVAL
 
 
-def create_enforcer(conf) -> policy.Enforcer:
+def create_enforcer(conf: cfg.ConfigOpts) -> policy.Enforcer:
     """The process's policy enforcer: rules in code, operator file on top."""
     enforcer = Enforcer(conf)
     enforcer.register_defaults(policies.list_rules())
@@ -46,13 +48,15 @@ def create_enforcer(conf) -> policy.Enforcer:
 
 class RequestContext(oslo_context.RequestContext):
 
-    def __init__(self, *args, enforcer: policy.Enforcer | None = None,
-                 **kwargs):
+    def __init__(self, *args: Any, enforcer: policy.Enforcer | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.enforcer = enforcer
 
     def can(self, rule: str) -> None:
         """Raise PolicyDenied unless policy allows ``rule``."""
+        # The pipeline's contexts always have one (RequestContextMiddleware).
+        assert self.enforcer is not None
         target = {'project_id': self.project_id, 'user_id': self.user_id}
         try:
             self.enforcer.authorize(rule, target, self, do_raise=True)

@@ -58,7 +58,7 @@ def list_for_provider(req: PlacementRequest) -> webob.Response:
 def list_totals(req: PlacementRequest) -> webob.Response:
     """GET /usages?project_id=[&user_id=][&consumer_type= (1.38+)]."""
     if req.version >= mv.CONSUMER_TYPES:
-        usages = storage.for_project_by_type(req.db, **req.query)
-    else:
-        usages = storage.for_project(req.db, **req.query)
+        by_type = storage.for_project_by_type(req.db, **req.query)
+        return responses.json_response(req, {'usages': by_type})
+    usages = storage.for_project(req.db, **req.query)
     return responses.json_response(req, {'usages': usages})

@@ -7,6 +7,10 @@ requests; ``NoAuth2`` overwrites them, so a client cannot forge them.
 """
 
 import logging
+from collections.abc import Iterable, Mapping
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+from oslo_config import cfg
 
 from placement_min import environ_keys
 from placement_min import errors
@@ -21,12 +25,13 @@ class NoAuth2:
     """X-Auth-Token "admin" is an administrator; any other token names a
     plain user ("user" or "user:project")."""
 
-    def __init__(self, application):
+    def __init__(self, application: WSGIApplication) -> None:
         self.application = application
         LOG.warning('auth_strategy = noauth2: any token is accepted. Never '
                     'use this outside development.')
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: WSGIEnvironment,
+                 start_response: StartResponse) -> Iterable[bytes]:
         token = environ.get('HTTP_X_AUTH_TOKEN', '').strip()
         if not token:
             return errors.respond(environ, start_response, 401, _NO_TOKEN,
@@ -40,12 +45,13 @@ class NoAuth2:
         return self.application(environ, start_response)
 
 
-def keystone_auth_token(application, conf):
+def keystone_auth_token(application: WSGIApplication,
+                        conf: cfg.ConfigOpts) -> WSGIApplication:
     """keystonemiddleware's auth_token, configured from [keystone_authtoken]
     of this service's own configuration object."""
     from keystonemiddleware import auth_token  # optional dependency
 
-    protocol = auth_token.AuthProtocol(
+    protocol: WSGIApplication = auth_token.AuthProtocol(
         application, {'oslo_config_config': conf,
                       'delay_auth_decision': False})
     # NOTE: without it, auth_token asks the identity service for the URI
@@ -61,10 +67,11 @@ def keystone_auth_token(application, conf):
 class IdentityToContext:
     """Copy the identity the auth layer vouched for into the context."""
 
-    def __init__(self, application):
+    def __init__(self, application: WSGIApplication) -> None:
         self.application = application
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: WSGIEnvironment,
+                 start_response: StartResponse) -> Iterable[bytes]:
         if environ.get('HTTP_X_IDENTITY_STATUS') != 'Confirmed':
             return errors.respond(environ, start_response, 401, _NO_TOKEN)
         context = environ[environ_keys.CONTEXT]
@@ -80,10 +87,12 @@ class IdentityToContext:
 class PublicPaths:
     """Send the few paths that need no token past authentication."""
 
-    def __init__(self, protected, public: dict):
+    def __init__(self, protected: WSGIApplication,
+                 public: Mapping[str, WSGIApplication]) -> None:
         self.protected = protected
         self.public = public
 
-    def __call__(self, environ, start_response):
-        app = self.public.get(environ.get('PATH_INFO'), self.protected)
+    def __call__(self, environ: WSGIEnvironment,
+                 start_response: StartResponse) -> Iterable[bytes]:
+        app = self.public.get(environ.get('PATH_INFO', ''), self.protected)
         return app(environ, start_response)

@@ -2,6 +2,8 @@
 
 import itertools
 
+from oslo_policy import policy
+
 from placement_min.policies import allocation
 from placement_min.policies import base
 from placement_min.policies import inventory
@@ -10,7 +12,8 @@ from placement_min.policies import resource_provider
 from placement_min.policies import usage
 
 
-def list_rules():
+def list_rules() -> list[policy.RuleDefault]:
+    """Every rule, for the enforcer and the sample generator."""
     return list(itertools.chain(
         base.RULES,
         resource_provider.RULES,

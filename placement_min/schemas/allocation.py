@@ -14,6 +14,7 @@ from placement_min import microversion as mv
 from placement_min import patterns
 from placement_min.jsonbody import Schema
 from placement_min.schemas import common
+from placement_min.schemas.common import JSONSchema
 
 RESOURCES = {
     'type': 'object',
@@ -32,7 +33,7 @@ OWNER_ID = common.text(255)
 # resource class name alphabet.
 CONSUMER_TYPE = common.RESOURCE_CLASS
 
-PUT_V1_0 = {
+PUT_V1_0: JSONSchema = {
     'type': 'object',
     'properties': {
         'allocations': {

@@ -1,6 +1,11 @@
 """Schema pieces shared by several resources."""
 
+from typing import Any
+
 from placement_min import patterns
+
+# A JSON schema, as the dict jsonschema reads.
+JSONSchema = dict[str, Any]
 
 MAX_INT = 2147483647
 
@@ -22,7 +27,7 @@ CUSTOM_RESOURCE_CLASS = {
 GENERATION = {'type': 'integer', 'minimum': 0, 'maximum': MAX_INT}
 
 
-def text(max_length: int) -> dict:
+def text(max_length: int) -> JSONSchema:
     """A string of 1 to ``max_length`` characters, none of them a control
     character."""
     return {'type': 'string', 'minLength': 1, 'maxLength': max_length,

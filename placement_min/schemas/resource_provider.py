@@ -4,10 +4,11 @@ import copy
 
 from placement_min.jsonbody import Schema
 from placement_min.schemas import common
+from placement_min.schemas.common import JSONSchema
 
 NAME = common.text(200)
 
-CREATE_V1_0 = {
+CREATE_V1_0: JSONSchema = {
     'type': 'object',
     'properties': {'name': NAME, 'uuid': common.UUID},
     'required': ['name'],
@@ -18,7 +19,7 @@ CREATE_V1_14 = copy.deepcopy(CREATE_V1_0)
 CREATE_V1_14['properties']['parent_provider_uuid'] = {
     'anyOf': [common.UUID, {'type': 'null'}]}
 
-UPDATE_V1_0 = {
+UPDATE_V1_0: JSONSchema = {
     'type': 'object',
     'properties': {'name': NAME},
     'required': ['name'],

@@ -6,19 +6,21 @@ response body against them, so they stay true to what handlers send.
 
 from placement_min import patterns
 from placement_min.schemas import common
+from placement_min.schemas.common import JSONSchema
 from placement_min.schemas import inventory
 
 _NULLABLE_UUID = {'anyOf': [common.UUID, {'type': 'null'}]}
 
 
-def _object(properties: dict, required=None) -> dict:
+def _object(properties: JSONSchema,
+            required: list[str] | None = None) -> JSONSchema:
     return {'type': 'object', 'properties': properties,
             'required': sorted(properties) if required is None
             else required,
             'additionalProperties': False}
 
 
-def _list_of(key: str, item: dict) -> dict:
+def _list_of(key: str, item: JSONSchema) -> JSONSchema:
     return _object({key: {'type': 'array', 'items': item}})
 
 
@@ -89,7 +91,7 @@ _AMOUNTS = {
 }
 
 
-def _by_provider(target: dict) -> dict:
+def _by_provider(target: JSONSchema) -> JSONSchema:
     return {'type': 'object',
             'patternProperties': {patterns.UUID: target},
             'additionalProperties': False}
