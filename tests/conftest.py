@@ -17,7 +17,8 @@ from tests import databases
 ADMIN = {'X-Auth-Token': 'admin'}
 USER = {'X-Auth-Token': 'alice:project-a'}
 LATEST = 'placement latest'
-# The contract's security headers, with their default values.
+# The security headers of every response, with their default values
+# (doc/api.md section 10).
 SECURITY_HEADERS = {
     'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'; "
                                "base-uri 'none'; form-action 'none'",

@@ -1,4 +1,5 @@
-"""Bodies of the inventory writes; bounds are the contract's."""
+"""Bodies of the inventory writes, with the bounds of doc/api.md
+section 7."""
 
 from placement_min import patterns
 from placement_min.jsonbody import Schema

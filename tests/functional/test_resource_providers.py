@@ -1,4 +1,5 @@
-"""/resource_providers and /resource_providers/{uuid} (contract section 5)."""
+"""/resource_providers and /resource_providers/{uuid} (doc/api.md
+section 5)."""
 
 import uuid as uuidlib
 
