@@ -1,10 +1,12 @@
-"""oslo.policy defaults, one module per resource; all admin only."""
+"""oslo.policy defaults, one module per resource; Placement's RBAC
+(``base`` says which roles and scope)."""
 
 import itertools
 
 from placement_min.policies import allocation
 from placement_min.policies import base
 from placement_min.policies import inventory
+from placement_min.policies import reshaper
 from placement_min.policies import resource_class
 from placement_min.policies import resource_provider
 from placement_min.policies import usage
@@ -18,4 +20,5 @@ def list_rules():
         resource_class.RULES,
         allocation.RULES,
         usage.RULES,
+        reshaper.RULES,
     ))
