@@ -181,3 +181,23 @@ class TestOperatorPolicyFile:
     def test_admin_keeps_access(self, client):
         client.request('GET', '/resource_providers', token='admin',
                        status=200)
+
+
+def test_usages_target_is_the_project_asked_about(client):
+    """GET /usages checks placement:usages on the query's project_id,
+    read before the query is validated: a reader of project p passes the
+    rule for p only, and the query's own problems come after."""
+    reader = {'X-Roles': 'reader', 'X-Project-Id': 'p'}
+
+    def status(query):
+        return client.request('GET', f'/usages{query}', version='1.9',
+                              token='r', headers=reader).status_int
+
+    assert status('?project_id=p') == 200
+    assert status('?project_id=p&bogus=1') == 400
+    assert status('?project_id=q') == 403
+    assert status('?project_id=q&bogus=1') == 403
+    # No single project_id to read: no target, so no reader passes.
+    assert status('') == 403
+    assert status('?project_id=p&project_id=p') == 403
+    assert status('?project_id=p&&') == 403
