@@ -24,6 +24,9 @@ from tests import personas
 from tests.conftest import Client
 from tests.functional.test_policy import concrete
 
+# Legacy mode warns, as it should, for each rule whose default changed.
+pytestmark = pytest.mark.filterwarnings(
+    'ignore:Policy "placement.* was deprecated in:UserWarning')
 MODES = ('new-defaults', 'legacy')
 _RULE_IN_DETAIL = re.compile(r'placement:[a-z_:]+')
 

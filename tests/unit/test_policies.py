@@ -13,6 +13,10 @@ from placement_min.policies import base
 from placement_min.policies import reshaper
 from placement_min.policies import usage
 
+# Legacy mode warns, as it should, for each rule whose default changed.
+pytestmark = pytest.mark.filterwarnings(
+    'ignore:Policy "placement.* was deprecated in:UserWarning')
+
 SAMPLE = (pathlib.Path(__file__).parents[2] / 'etc' / 'placement-min'
           / 'policy.yaml.sample')
 
