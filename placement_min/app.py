@@ -46,7 +46,9 @@ def _enforce(req: PlacementRequest, operation: Operation,
     """What the operation declares, in the order clients see it: policy
     (403), path items (404/400), query string (400), body (415/400)."""
     if operation.policy is not None:
-        req.context.can(operation.policy)
+        target = (operation.policy_target(req)
+                  if operation.policy_target is not None else None)
+        req.context.can(operation.policy, target)
     req.path_items = {
         name: operation.path.get(name, path_items.DEFAULTS[name])(value)
         for name, value in raw_items.items()}

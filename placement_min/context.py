@@ -15,6 +15,10 @@ from placement_min import errors
 from placement_min import policies
 
 
+# What a policy rule is checked against, e.g. {'project_id': ...}: a
+# key that is absent fails any check that reads it.
+PolicyTarget = dict[str, str | None]
+
 # Seconds between two looks for changes to the operator's policy files.
 POLICY_RECHECK_INTERVAL = 5.0
 
@@ -53,12 +57,19 @@ class RequestContext(oslo_context.RequestContext):
         super().__init__(*args, **kwargs)
         self.enforcer = enforcer
 
-    def can(self, rule: str) -> None:
-        """Raise PolicyDenied unless policy allows ``rule``."""
+    def can(self, rule: str, target: PolicyTarget | None = None) -> None:
+        """Raise PolicyDenied unless policy allows ``rule`` on ``target``.
+
+        The target is what the request acts on; without one, the caller's
+        own project and user, as rules that guard no project's data do not
+        look at it. A request whose scope the rule does not accept (a
+        system-scoped token on a project-scoped rule) is denied alike.
+        """
         # The pipeline's contexts always have one (RequestContextMiddleware).
         assert self.enforcer is not None
-        target = {'project_id': self.project_id, 'user_id': self.user_id}
+        if target is None:
+            target = {'project_id': self.project_id, 'user_id': self.user_id}
         try:
             self.enforcer.authorize(rule, target, self, do_raise=True)
-        except policy.PolicyNotAuthorized:
+        except (policy.PolicyNotAuthorized, policy.InvalidScope):
             raise errors.PolicyDenied(rule=rule) from None

@@ -319,7 +319,10 @@ def _components() -> Document:
         'securitySchemes': {'token': {
             'type': 'apiKey', 'in': 'header', 'name': 'X-Auth-Token',
             'description': 'A keystone token; with auth_strategy = noauth2 '
-                           '(development) "admin" is an administrator.'}},
+                           '(development and tests) "user" or '
+                           '"user:project", and the roles, project and '
+                           'scope the X-Roles, X-Project-Id and '
+                           'OpenStack-System-Scope headers give.'}},
     }
 
 

@@ -77,15 +77,35 @@ def parse(environ: WSGIEnvironment, accepted: QueryMap) -> dict[str, Any]:
     return params
 
 
-def _parse_given(raw: str, accepted: QueryMap) -> dict[str, Any]:
-    if not raw:
-        return {}
+def single_raw_value(environ: WSGIEnvironment, name: str) -> str | None:
+    """The value of parameter ``name`` as sent, when the query string is
+    well formed and gives it exactly once; otherwise None.
+
+    For what is read before the query is validated (a policy target):
+    validation comes after, and refuses whatever this could not read.
+    """
     try:
-        # PEP 3333 hands the query over as latin-1 decoded bytes; both
-        # raw and percent-encoded bytes must be UTF-8.
-        pairs = parse_qsl(raw.encode('latin-1').decode('utf-8'),
-                          keep_blank_values=True, strict_parsing=True,
-                          max_num_fields=20, errors='strict')
+        values = [value for given, value
+                  in _pairs(environ.get('QUERY_STRING', '')) if given == name]
+    except (ValueError, UnicodeError):
+        return None
+    return values[0] if len(values) == 1 else None
+
+
+def _pairs(raw: str) -> list[tuple[str, str]]:
+    """(name, value) pairs; ValueError or UnicodeError if malformed."""
+    if not raw:
+        return []
+    # PEP 3333 hands the query over as latin-1 decoded bytes; both raw
+    # and percent-encoded bytes must be UTF-8.
+    return parse_qsl(raw.encode('latin-1').decode('utf-8'),
+                     keep_blank_values=True, strict_parsing=True,
+                     max_num_fields=20, errors='strict')
+
+
+def _parse_given(raw: str, accepted: QueryMap) -> dict[str, Any]:
+    try:
+        pairs = _pairs(raw)
     except (ValueError, UnicodeError):
         raise errors.HTTPError(400, 'Malformed query string.') from None
     params = {}

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple, Protocol, TypeVar, cast
 
 import webob
 
+from placement_min.context import PolicyTarget
 from placement_min.jsonbody import Schema
 from placement_min.microversion import Version
 from placement_min.query import QueryMap
@@ -25,6 +26,10 @@ T = TypeVar('T')
 PathConverter = Callable[[str], str]
 # What a handler is written as: the request in, the response out.
 HandlerFunction = Callable[[PlacementRequest], webob.Response]
+# What the policy rule is checked against, read from the request before
+# anything in it is validated, so it must not raise: a value it cannot
+# read is left out of the target (and fails any check that reads it).
+TargetReader = Callable[[PlacementRequest], PolicyTarget]
 
 
 def _at(variants: Mapping[Version, T], version: Version) -> T | None:
@@ -41,7 +46,10 @@ class Operation(NamedTuple):
     """One handler's contract.
 
     ``policy`` is the oslo.policy rule checked before anything else
-    (None only for ``public`` operations). ``path`` overrides the
+    (None only for ``public`` operations), on the target that
+    ``policy_target`` reads from the request (None: the caller's own
+    project and user, for rules that do not depend on what is asked
+    about). ``path`` overrides the
     converter of a path item (``placement_min.handlers.path_items``
     holds the defaults, by name). ``bodies`` and ``query`` map the first
     microversion of each variant to the body validator (or accepted
@@ -61,6 +69,7 @@ class Operation(NamedTuple):
     query: dict[Version, QueryMap]
     errors: tuple[int, ...]
     public: bool
+    policy_target: TargetReader | None = None
 
     def body_at(self, version: Version) -> Schema | None:
         """The body validator at ``version``; None: no body is read."""
@@ -83,6 +92,7 @@ class Handler(Protocol):
 
 def declare(summary: str, success: dict[int, Any], *,
             policy: str | None = None,
+            policy_target: TargetReader | None = None,
             path: dict[str, PathConverter] | None = None,
             bodies: dict[Version, Schema] | None = None,
             query: dict[Version, QueryMap] | None = None,
@@ -92,11 +102,13 @@ def declare(summary: str, success: dict[int, Any], *,
     if (policy is None) != public:
         raise ValueError(f'{summary!r}: an operation is public or has a '
                          'policy rule, not both or neither.')
+    if policy_target is not None and policy is None:
+        raise ValueError(f'{summary!r}: a policy target without a rule.')
 
     def attach(function: HandlerFunction) -> Handler:
         handler = cast(Handler, function)
         handler.operation = Operation(
             summary, success, policy, path or {}, bodies or {},
-            query or {}, tuple(errors), public)
+            query or {}, tuple(errors), public, policy_target)
         return handler
     return attach

@@ -10,6 +10,7 @@ from placement_min import microversion as mv
 from placement_min import patterns
 from placement_min import query
 from placement_min import responses
+from placement_min.context import PolicyTarget
 from placement_min.handlers import operation
 from placement_min.policies import usage as policies
 from placement_min.request import PlacementRequest
@@ -32,6 +33,14 @@ _consumer_type_value = query.QueryCheck(_consumer_type, {'anyOf': [
     {'enum': [storage.ALL_TYPES, storage.UNKNOWN_TYPE]},
     common.RESOURCE_CLASS]})
 
+
+def _asked_project(req: PlacementRequest) -> PolicyTarget:
+    """The project whose usages are asked for, as the policy target: a
+    reader of that project may read them (placement:usages)."""
+    project = query.single_raw_value(req.environ, 'project_id')
+    return {} if project is None else {'project_id': project}
+
+
 TOTALS_QUERY = {'project_id': query.required(query.text_value(255)),
                 'user_id': query.text_value(255)}
 TOTALS_QUERY_V1_38 = {**TOTALS_QUERY, 'consumer_type': _consumer_type_value}
@@ -51,7 +60,7 @@ def list_for_provider(req: PlacementRequest) -> webob.Response:
 @operation.declare(
     'Total usages of a project, or of one of its users; from 1.38 by '
     'consumer type.', {200: response_bodies.USAGES},
-    policy=policies.TOTAL,
+    policy=policies.TOTAL, policy_target=_asked_project,
     query={mv.PROJECT_USAGES: TOTALS_QUERY,
            mv.CONSUMER_TYPES: TOTALS_QUERY_V1_38},
     errors=(400,))

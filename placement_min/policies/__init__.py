@@ -1,4 +1,5 @@
-"""oslo.policy defaults, one module per resource; all admin only."""
+"""oslo.policy defaults, one module per resource; Placement's RBAC
+(``base`` says which roles and scope)."""
 
 import itertools
 
@@ -7,6 +8,7 @@ from oslo_policy import policy
 from placement_min.policies import allocation
 from placement_min.policies import base
 from placement_min.policies import inventory
+from placement_min.policies import reshaper
 from placement_min.policies import resource_class
 from placement_min.policies import resource_provider
 from placement_min.policies import usage
@@ -21,4 +23,5 @@ def list_rules() -> list[policy.RuleDefault]:
         resource_class.RULES,
         allocation.RULES,
         usage.RULES,
+        reshaper.RULES,
     ))
