@@ -160,21 +160,34 @@ def _parameters(template: str,
         'schema': json_schema(PATH_ITEMS[name]),
     } for name in router.path_item_names(template)]
     parameters.append({'$ref': '#/components/parameters/microversion'})
-    first_seen = {}
+    first_seen, repeatable_from = {}, {}
     for low, high, handler in variants:
         for start, _end, accepted in _ranges(handler.operation.query, low,
                                              high):
             for name, check in accepted.items():
                 if name not in first_seen:
                     first_seen[name] = (start, check)
+                if (getattr(check, 'repeatable', False)
+                        and name not in repeatable_from):
+                    repeatable_from[name] = start
     for name, (start, check) in sorted(first_seen.items()):
-        parameters.append({
+        parameter = {
             'name': name, 'in': 'query',
             'required': check.required,
             'schema': check.schema,
             'description': f'Accepted from {_versions_text(start)}, at most '
                            'once; any other parameter is a 400.',
-        })
+        }
+        if name in repeatable_from:
+            parameter['schema'] = {'type': 'array', 'items': check.schema,
+                                   'minItems': 1}
+            parameter['style'] = 'form'
+            parameter['explode'] = True
+            parameter['description'] = (
+                f'Accepted from {_versions_text(start)}; repeatable from '
+                f'{_versions_text(repeatable_from[name])} (each value must '
+                'match), at most once before; any other parameter is a 400.')
+        parameters.append(parameter)
     return parameters
 
 

@@ -20,9 +20,9 @@ MAX_NAME_LENGTH = 255
 # NOTE: no field of this API needs a control character: names and ids
 # end up in logs and terminals, and a NUL would reach PostgreSQL, which
 # cannot compare text holding one.
-_CONTROLS = '\\x00-\\x1f\\x7f'
-CONTROL_CHARACTER = f'[{_CONTROLS}]'
-NO_CONTROL_CHARACTERS = f'^[^{_CONTROLS}]+$'
+CONTROLS = '\\x00-\\x1f\\x7f'
+CONTROL_CHARACTER = f'[{CONTROLS}]'
+NO_CONTROL_CHARACTERS = f'^[^{CONTROLS}]+$'
 
 _UUID_RE = re.compile(UUID)
 _RESOURCE_CLASS_RE = re.compile(RESOURCE_CLASS)

@@ -1,7 +1,9 @@
 """Query strings: each handler declares the parameters it accepts.
 
-A parameter that is not declared, appears twice, is not UTF-8, or fails
-its check is a 400 naming it, as is a required one that is missing.
+A parameter that is not declared, is not UTF-8, or fails its check is a
+400 naming it, as is a required one that is missing, and one given twice
+unless its check is marked ``repeatable`` (the API makes a few
+parameters repeatable, from some microversion on).
 """
 
 from collections.abc import Callable
@@ -21,22 +23,33 @@ class QueryCheck:
     uses, or raises ValueError with the reason (the 400 names the
     parameter). ``schema`` is the JSON schema of the values it accepts
     and ``required`` whether every request must give it; the API
-    description shows both.
+    description shows both. A ``listed`` parameter reaches the handler
+    as the list of its checked values, in the order given; a
+    ``repeatable`` one may be given more than once.
     """
 
-    __slots__ = ('convert', 'required', 'schema')
+    __slots__ = ('convert', 'listed', 'repeatable', 'required', 'schema')
 
     def __init__(self, convert: Callable[[str], Any],
-                 schema: dict[str, Any], required: bool = False) -> None:
+                 schema: dict[str, Any], required: bool = False,
+                 listed: bool = False, repeatable: bool = False) -> None:
         self.convert = convert
         self.schema = schema
         self.required = required
+        self.listed = listed
+        self.repeatable = repeatable
 
     def __call__(self, value: str) -> Any:
         return self.convert(value)
 
 
 QueryMap = dict[str, QueryCheck]
+
+# NOTE: enough for the largest query the API allows (granular
+# allocation-candidate requests repeat resources, required and member_of
+# for each of many groups) and no more: parsing is bounded before any
+# check runs.
+MAX_PARAMETERS = 128
 
 
 def _uuid(value: str) -> str:
@@ -65,6 +78,15 @@ def required(check: QueryCheck) -> QueryCheck:
     """``check``, as the check of a parameter that every request must
     give."""
     return QueryCheck(check.convert, check.schema, required=True)
+
+
+def listed(check: QueryCheck, repeatable: bool) -> QueryCheck:
+    """``check``, for a parameter that the handler receives as the list
+    of its checked values; ``repeatable`` says whether a request may give
+    it more than once (at the microversion of the query map holding
+    it)."""
+    return QueryCheck(check.convert, check.schema, check.required,
+                      listed=True, repeatable=repeatable)
 
 
 def parse(environ: WSGIEnvironment, accepted: QueryMap) -> dict[str, Any]:
@@ -100,15 +122,18 @@ def _pairs(raw: str) -> list[tuple[str, str]]:
     # and percent-encoded bytes must be UTF-8.
     return parse_qsl(raw.encode('latin-1').decode('utf-8'),
                      keep_blank_values=True, strict_parsing=True,
-                     max_num_fields=20, errors='strict')
+                     max_num_fields=MAX_PARAMETERS, errors='strict')
 
 
 def _parse_given(raw: str, accepted: QueryMap) -> dict[str, Any]:
+    if raw.count('&') >= MAX_PARAMETERS:
+        raise errors.HTTPError(400, f'Too many query parameters: at most '
+                                    f'{MAX_PARAMETERS} are accepted.')
     try:
         pairs = _pairs(raw)
     except (ValueError, UnicodeError):
         raise errors.HTTPError(400, 'Malformed query string.') from None
-    params = {}
+    params: dict[str, Any] = {}
     for name, value in pairs:
         check = accepted.get(name)
         if check is None:
@@ -116,12 +141,16 @@ def _parse_given(raw: str, accepted: QueryMap) -> dict[str, Any]:
             raise errors.HTTPError(
                 400, f'Unknown query parameter {name!r}; accepted: '
                      f'{allowed}.')
-        if name in params:
+        if name in params and not check.repeatable:
             raise errors.HTTPError(400, f'Query parameter {name!r} is '
                                         'given more than once.')
         try:
-            params[name] = check(value)
+            checked = check(value)
         except ValueError as exc:
             raise errors.HTTPError(400, f'Invalid query parameter {name!r}:'
                                         f' {exc}.') from None
+        if check.listed:
+            params.setdefault(name, []).append(checked)
+        else:
+            params[name] = checked
     return params

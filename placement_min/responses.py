@@ -48,6 +48,21 @@ def empty_response(status: int = 204,
     return response
 
 
+def empty_response_with_cache_headers(
+        req: PlacementRequest, status: int,
+        last_modified: datetime.datetime | None,
+        headers: dict[str, str] | None = None) -> webob.Response:
+    """A bodiless response that, from 1.15, still says when its object
+    last changed: what GET and PUT /traits/{name} send, as Placement's
+    clients expect."""
+    response = empty_response(status, headers)
+    if req.version >= mv.CACHE_HEADERS:
+        response.headers['Last-Modified'] = _http_date(
+            last_modified or utcnow())
+        response.headers['Cache-Control'] = 'no-cache'
+    return response
+
+
 def newest(*moments: datetime.datetime | None
            ) -> datetime.datetime | None:
     """The latest of ``moments`` that are known; None if none is."""

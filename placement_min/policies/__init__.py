@@ -5,12 +5,14 @@ import itertools
 
 from oslo_policy import policy
 
+from placement_min.policies import aggregate
 from placement_min.policies import allocation
 from placement_min.policies import base
 from placement_min.policies import inventory
 from placement_min.policies import reshaper
 from placement_min.policies import resource_class
 from placement_min.policies import resource_provider
+from placement_min.policies import trait
 from placement_min.policies import usage
 
 
@@ -24,4 +26,6 @@ def list_rules() -> list[policy.RuleDefault]:
         allocation.RULES,
         usage.RULES,
         reshaper.RULES,
+        trait.RULES,
+        aggregate.RULES,
     ))
