@@ -34,6 +34,15 @@ def resource_class_name(value: str) -> str:
     return value
 
 
+def trait_name(value: str) -> str:
+    """A trait to look up: 404 when it cannot be one (trait names have
+    the form of class names), without asking the database, which may
+    refuse such a value (PostgreSQL: a NUL)."""
+    if not is_resource_class(value):
+        raise errors.TraitNotFound(name=value)
+    return value
+
+
 def as_is(value: str) -> str:
     """Left to the handler, which knows which error a bad value is."""
     return value

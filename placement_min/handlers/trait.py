@@ -77,7 +77,7 @@ def list_traits(req):
 
 
 @operation.declare('Check that a trait exists.', {204: None},
-                   policy=policies.SHOW, path={'name': path_items.as_is},
+                   policy=policies.SHOW, path={'name': path_items.trait_name},
                    errors=(404,))
 def show_trait(req):
     found = storage.get(req.db, req.path_items['name'])
@@ -106,7 +106,8 @@ def ensure_trait(req):
 
 @operation.declare('Delete a custom trait that no provider has.',
                    {204: None}, policy=policies.DELETE,
-                   path={'name': path_items.as_is}, errors=(400, 404, 409))
+                   path={'name': path_items.trait_name},
+                   errors=(400, 404, 409))
 def delete_trait(req):
     storage.delete(req.db, req.path_items['name'])
     return responses.empty_response()
