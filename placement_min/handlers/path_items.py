@@ -38,7 +38,7 @@ def trait_name(value: str) -> str:
     """A trait to look up: 404 when it cannot be one (trait names have
     the form of class names), without asking the database, which may
     refuse such a value (PostgreSQL: a NUL)."""
-    if not is_resource_class(value):
+    if not patterns.is_resource_class(value):
         raise errors.TraitNotFound(name=value)
     return value
 
