@@ -33,7 +33,8 @@ class MemberOf(NamedTuple):
     @classmethod
     def merge(cls, parts: Iterable['MemberOf']) -> 'MemberOf':
         """Every given value at once (repeats AND)."""
-        any_of, none_of = [], set()
+        any_of: list[frozenset[str]] = []
+        none_of: set[str] = set()
         for part in parts:
             any_of.extend(part.any_of)
             none_of.update(part.none_of)
@@ -51,7 +52,9 @@ class Required(NamedTuple):
     @classmethod
     def merge(cls, parts: Iterable['Required']) -> 'Required':
         """Every given value at once (repeats AND)."""
-        all_of, any_of, none_of = set(), [], set()
+        all_of: set[str] = set()
+        any_of: list[frozenset[str]] = []
+        none_of: set[str] = set()
         for part in parts:
             all_of.update(part.all_of)
             any_of.extend(part.any_of)

@@ -1,6 +1,9 @@
 """/traits, /traits/{name} and /resource_providers/{uuid}/traits (1.6+)."""
 
 import re
+from typing import Any
+
+import webob
 
 from placement_min import errors
 from placement_min import microversion as mv
@@ -10,6 +13,7 @@ from placement_min import responses
 from placement_min.handlers import operation
 from placement_min.handlers import path_items
 from placement_min.policies import trait as policies
+from placement_min.request import PlacementRequest
 from placement_min.schemas import response_bodies
 from placement_min.schemas import trait as schemas
 from placement_min.storage import trait as storage
@@ -58,7 +62,7 @@ associated_filter = query.QueryCheck(
 LIST_QUERY = {'name': name_filter, 'associated': associated_filter}
 
 
-def _location(req, name: str) -> dict:
+def _location(req: PlacementRequest, name: str) -> dict[str, str]:
     return {'Location': f'{req.script_name}/traits/{name}'}
 
 
@@ -66,7 +70,7 @@ def _location(req, name: str) -> dict:
     'List traits, filtered by name (in: or startswith:) and by whether '
     'any provider has them.', {200: response_bodies.TRAITS},
     policy=policies.LIST, query={mv.TRAITS: LIST_QUERY})
-def list_traits(req):
+def list_traits(req: PlacementRequest) -> webob.Response:
     filters = dict(req.query.get('name', {}))
     if 'associated' in req.query:
         filters['associated'] = req.query['associated']
@@ -79,7 +83,7 @@ def list_traits(req):
 @operation.declare('Check that a trait exists.', {204: None},
                    policy=policies.SHOW, path={'name': path_items.trait_name},
                    errors=(404,))
-def show_trait(req):
+def show_trait(req: PlacementRequest) -> webob.Response:
     found = storage.get(req.db, req.path_items['name'])
     return responses.empty_response_with_cache_headers(
         req, 204, found['created_at'])
@@ -89,7 +93,7 @@ def show_trait(req):
     'Create a custom trait (201) or confirm that it exists (204), '
     'without a body.', {201: None, 204: None}, policy=policies.UPDATE,
     path={'name': path_items.as_is}, errors=(400,))
-def ensure_trait(req):
+def ensure_trait(req: PlacementRequest) -> webob.Response:
     name = req.path_items['name']
     # NOTE: only the form is tested, so a standard trait is a 400 here
     # although it exists, as in Placement.
@@ -108,19 +112,19 @@ def ensure_trait(req):
                    {204: None}, policy=policies.DELETE,
                    path={'name': path_items.trait_name},
                    errors=(400, 404, 409))
-def delete_trait(req):
+def delete_trait(req: PlacementRequest) -> webob.Response:
     storage.delete(req.db, req.path_items['name'])
     return responses.empty_response()
 
 
-def _provider_body(generation: int, names: list[str]) -> dict:
+def _provider_body(generation: int, names: list[str]) -> dict[str, Any]:
     return {'traits': names, 'resource_provider_generation': generation}
 
 
 @operation.declare('List the traits of a resource provider.',
                    {200: response_bodies.PROVIDER_TRAITS},
                    policy=policies.PROVIDER_LIST, errors=(404,))
-def list_provider_traits(req):
+def list_provider_traits(req: PlacementRequest) -> webob.Response:
     generation, names, newest = storage.list_for_provider(
         req.db, req.path_items['uuid'])
     return responses.json_response(req, _provider_body(generation, names),
@@ -132,7 +136,7 @@ def list_provider_traits(req):
     'the set changes.', {200: response_bodies.PROVIDER_TRAITS},
     policy=policies.PROVIDER_UPDATE,
     bodies={mv.TRAITS: schemas.set_for_provider}, errors=(400, 404, 409))
-def replace_provider_traits(req):
+def replace_provider_traits(req: PlacementRequest) -> webob.Response:
     data = req.payload
     generation, names, newest = storage.set_for_provider(
         req.db, req.path_items['uuid'], data['traits'],
@@ -144,6 +148,6 @@ def replace_provider_traits(req):
 @operation.declare('Remove every trait of a resource provider.',
                    {204: None}, policy=policies.PROVIDER_DELETE,
                    errors=(404, 409))
-def delete_provider_traits(req):
+def delete_provider_traits(req: PlacementRequest) -> webob.Response:
     storage.delete_for_provider(req.db, req.path_items['uuid'])
     return responses.empty_response()

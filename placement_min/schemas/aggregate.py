@@ -4,11 +4,12 @@
 from placement_min import uuids
 from placement_min.jsonbody import Schema
 from placement_min.schemas import common
+from placement_min.schemas.common import JSONSchema
 
-AGGREGATES = {'type': 'array', 'items': uuids.UUID_LIKE,
+AGGREGATES: JSONSchema = {'type': 'array', 'items': uuids.UUID_LIKE,
               'uniqueItems': True}
 
-SET_V1_19 = {
+SET_V1_19: JSONSchema = {
     'type': 'object',
     'properties': {
         'aggregates': AGGREGATES,

@@ -26,7 +26,8 @@ _PROVIDER_AGGREGATES = sa.select(
 ).where(RP.c.uuid == sa.bindparam('uuid')).order_by(AGG.c.id)
 
 
-def _provider_aggregates(conn: sa.Connection, uuid: str):
+def _provider_aggregates(conn: sa.Connection,
+                         uuid: str) -> tuple[int, int, dict[int, str]]:
     """(provider id, generation, {aggregate id: uuid}) in one statement."""
     rows = conn.execute(_PROVIDER_AGGREGATES, {'uuid': uuid}).all()
     if not rows:

@@ -70,7 +70,7 @@ def _is_retryable(exc: sa.exc.DBAPIError) -> bool:
 
 
 def insert_missing(conn: sa.Connection, table: sa.Table,
-                   rows: list[dict]) -> None:
+                   rows: list[dict[str, Any]]) -> None:
     """Insert ``rows``, skipping those whose unique key is already taken.
 
     NOTE: each dialect's own form of "insert unless present", so that
@@ -82,6 +82,7 @@ def insert_missing(conn: sa.Connection, table: sa.Table,
     if not rows:
         return
     name = conn.dialect.name
+    statement: sa.Insert
     if name == 'postgresql':
         statement = postgresql.insert(table).on_conflict_do_nothing()
     elif name == 'sqlite':
