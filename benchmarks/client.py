@@ -22,14 +22,20 @@ from collections import Counter
 from dataclasses import dataclass
 from dataclasses import field
 
-HEADERS = ('Host: 127.0.0.1\r\n'
-           'X-Auth-Token: admin\r\n'
-           'OpenStack-API-Version: placement latest\r\n'
-           'Accept: application/json\r\n')
+COMMON_HEADERS = ('Host: 127.0.0.1\r\n'
+                  'OpenStack-API-Version: placement latest\r\n'
+                  'Accept: application/json\r\n')
+HEADERS = COMMON_HEADERS + 'X-Auth-Token: admin\r\n'
+# Nova's service user (noauth2 takes the roles and project as sent): the
+# only caller the reshaper's default rule admits.
+SERVICE_HEADERS = COMMON_HEADERS + ('X-Auth-Token: nova\r\n'
+                                    'X-Roles: service\r\n'
+                                    'X-Project-Id: service\r\n')
 
 
-def request_bytes(method: str, path: str, body: bytes | None = None) -> bytes:
-    head = f'{method} {path} HTTP/1.1\r\n{HEADERS}'
+def request_bytes(method: str, path: str, body: bytes | None = None,
+                  headers: str = HEADERS) -> bytes:
+    head = f'{method} {path} HTTP/1.1\r\n{headers}'
     if body is None:
         return f'{head}\r\n'.encode()
     return (f'{head}Content-Type: application/json\r\n'

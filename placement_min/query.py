@@ -1,84 +1,139 @@
 """Query strings: each handler declares the parameters it accepts.
 
-A parameter that is not declared, appears twice, is not UTF-8, or fails
-its check is a 400 naming it, as is a required one that is missing. Each
-check carries, as ``schema``, the JSON schema of the values it accepts,
-and, as ``required``, whether a request must give it, for the API
-description.
+A parameter that is not declared, is not UTF-8, or fails its check is a
+400 naming it, as is a required one that is missing, and one given twice
+unless its check is marked ``repeatable`` (the API makes a few
+parameters repeatable, from some microversion on).
 """
 
-import re
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qsl
+from wsgiref.types import WSGIEnvironment
 
 from placement_min import errors
+from placement_min import patterns
+from placement_min.schemas import common
 
-# A query parameter's check: the raw value in, the value the handler
-# uses out, or ValueError with the reason (the 400 names the parameter).
-QueryCheck = Callable[[str], object]
+
+class QueryCheck:
+    """A query parameter's check.
+
+    ``convert`` takes the raw value and returns the value the handler
+    uses, or raises ValueError with the reason (the 400 names the
+    parameter). ``schema`` is the JSON schema of the values it accepts
+    and ``required`` whether every request must give it; the API
+    description shows both. A ``listed`` parameter reaches the handler
+    as the list of its checked values, in the order given; a
+    ``repeatable`` one may be given more than once.
+    """
+
+    __slots__ = ('convert', 'listed', 'repeatable', 'required', 'schema')
+
+    def __init__(self, convert: Callable[[str], Any],
+                 schema: dict[str, Any], required: bool = False,
+                 listed: bool = False, repeatable: bool = False) -> None:
+        self.convert = convert
+        self.schema = schema
+        self.required = required
+        self.listed = listed
+        self.repeatable = repeatable
+
+    def __call__(self, value: str) -> Any:
+        return self.convert(value)
+
+
 QueryMap = dict[str, QueryCheck]
 
-UUID_RE = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-'
-                     r'[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
+# NOTE: enough for the largest query the API allows (granular
+# allocation-candidate requests repeat resources, required and member_of
+# for each of many groups) and no more: parsing is bounded before any
+# check runs.
+MAX_PARAMETERS = 128
 
 
-def uuid_value(value: str) -> str:
-    if not UUID_RE.fullmatch(value):
+def _uuid(value: str) -> str:
+    if not patterns.is_uuid(value):
         raise ValueError('must be a UUID such as '
                          '8a3fd7a8-5b3d-4c4e-9d36-33c8a1c3e0f1')
     return value.lower()
 
 
-uuid_value.schema = {'type': 'string', 'format': 'uuid'}
+uuid_value = QueryCheck(_uuid, {'type': 'string', 'format': 'uuid'})
 
 
-# NOTE: control characters are refused as in names in bodies; a NUL
-# would otherwise reach PostgreSQL, which cannot compare text with one.
-NO_CONTROL_CHARACTERS = '^[^\\x00-\\x1f\\x7f]+$'
-
-
-def text_value(max_length: int) -> Callable[[str], str]:
+def text_value(max_length: int) -> QueryCheck:
+    """A check of 1 to ``max_length`` characters, none of them a control
+    character."""
     def check(value: str) -> str:
         if not 1 <= len(value) <= max_length:
             raise ValueError(f'must be 1 to {max_length} characters')
-        if not re.fullmatch(NO_CONTROL_CHARACTERS, value):
+        if patterns.has_control_character(value):
             raise ValueError('must not contain control characters')
         return value
-    check.schema = {'type': 'string', 'minLength': 1,
-                    'maxLength': max_length,
-                    'pattern': NO_CONTROL_CHARACTERS}
-    return check
+    return QueryCheck(check, common.text(max_length))
 
 
-def required(check: Callable[[str], str]) -> Callable[[str], str]:
-    """``check``, marked as the check of a parameter that every request
-    must give."""
-    check.required = True
-    return check
+def required(check: QueryCheck) -> QueryCheck:
+    """``check``, as the check of a parameter that every request must
+    give."""
+    return QueryCheck(check.convert, check.schema, required=True)
 
 
-def parse(environ: dict, accepted: QueryMap) -> dict:
+def listed(check: QueryCheck, repeatable: bool) -> QueryCheck:
+    """``check``, for a parameter that the handler receives as the list
+    of its checked values; ``repeatable`` says whether a request may give
+    it more than once (at the microversion of the query map holding
+    it)."""
+    return QueryCheck(check.convert, check.schema, check.required,
+                      listed=True, repeatable=repeatable)
+
+
+def parse(environ: WSGIEnvironment, accepted: QueryMap) -> dict[str, Any]:
     """The checked query parameters, by name."""
     params = _parse_given(environ.get('QUERY_STRING', ''), accepted)
     for name, check in accepted.items():
-        if getattr(check, 'required', False) and name not in params:
+        if check.required and name not in params:
             raise errors.HTTPError(400, f'Query parameter {name!r} is '
                                         'required.')
     return params
 
 
-def _parse_given(raw: str, accepted: dict) -> dict:
-    if not raw:
-        return {}
+def single_raw_value(environ: WSGIEnvironment, name: str) -> str | None:
+    """The value of parameter ``name`` as sent, when the query string is
+    well formed and gives it exactly once; otherwise None.
+
+    For what is read before the query is validated (a policy target):
+    validation comes after, and refuses whatever this could not read.
+    """
     try:
-        # PEP 3333 hands the query over as latin-1 decoded bytes; both
-        # raw and percent-encoded bytes must be UTF-8.
-        pairs = parse_qsl(raw.encode('latin-1').decode('utf-8'),
-                          keep_blank_values=True, strict_parsing=True,
-                          max_num_fields=20, errors='strict')
+        values = [value for given, value
+                  in _pairs(environ.get('QUERY_STRING', '')) if given == name]
+    except (ValueError, UnicodeError):
+        return None
+    return values[0] if len(values) == 1 else None
+
+
+def _pairs(raw: str) -> list[tuple[str, str]]:
+    """(name, value) pairs; ValueError or UnicodeError if malformed."""
+    if not raw:
+        return []
+    # PEP 3333 hands the query over as latin-1 decoded bytes; both raw
+    # and percent-encoded bytes must be UTF-8.
+    return parse_qsl(raw.encode('latin-1').decode('utf-8'),
+                     keep_blank_values=True, strict_parsing=True,
+                     max_num_fields=MAX_PARAMETERS, errors='strict')
+
+
+def _parse_given(raw: str, accepted: QueryMap) -> dict[str, Any]:
+    if raw.count('&') >= MAX_PARAMETERS:
+        raise errors.HTTPError(400, f'Too many query parameters: at most '
+                                    f'{MAX_PARAMETERS} are accepted.')
+    try:
+        pairs = _pairs(raw)
     except (ValueError, UnicodeError):
         raise errors.HTTPError(400, 'Malformed query string.') from None
-    params = {}
+    params: dict[str, Any] = {}
     for name, value in pairs:
         check = accepted.get(name)
         if check is None:
@@ -86,12 +141,16 @@ def _parse_given(raw: str, accepted: dict) -> dict:
             raise errors.HTTPError(
                 400, f'Unknown query parameter {name!r}; accepted: '
                      f'{allowed}.')
-        if name in params:
+        if name in params and not check.repeatable:
             raise errors.HTTPError(400, f'Query parameter {name!r} is '
                                         'given more than once.')
         try:
-            params[name] = check(value)
+            checked = check(value)
         except ValueError as exc:
             raise errors.HTTPError(400, f'Invalid query parameter {name!r}:'
                                         f' {exc}.') from None
+        if check.listed:
+            params.setdefault(name, []).append(checked)
+        else:
+            params[name] = checked
     return params

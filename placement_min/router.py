@@ -9,20 +9,21 @@ methods it has from that version).
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from placement_min import errors
 from placement_min import microversion as mv
+from placement_min.handlers import aggregate
 from placement_min.handlers import allocation
 from placement_min.handlers import inventory
 from placement_min.handlers import reshaper
 from placement_min.handlers import resource_class
 from placement_min.handlers import resource_provider
 from placement_min.handlers import root
+from placement_min.handlers import trait
 from placement_min.handlers import usage
-
-Handler = Callable
+from placement_min.handlers.operation import Handler
 
 
 class Since(NamedTuple):
@@ -33,9 +34,13 @@ class Since(NamedTuple):
     high: mv.Version = mv.MAX_VERSION
 
 
+# A method's handler, or which handler serves it at which versions.
+MethodEntry = Handler | tuple[Since, ...]
+
+
 class Route(NamedTuple):
     template: str
-    methods: dict[str, Handler | tuple[Since, ...]]
+    methods: dict[str, MethodEntry]
     since: mv.Version = mv.BASE
 
 
@@ -68,6 +73,21 @@ ROUTES = (
     Route('/resource_providers/{uuid}/allocations', {
         'GET': allocation.list_for_provider,
     }),
+    Route('/resource_providers/{uuid}/aggregates', {
+        'GET': aggregate.list_aggregates,
+        'PUT': aggregate.replace_aggregates,
+    }, since=mv.AGGREGATES),
+    Route('/resource_providers/{uuid}/traits', {
+        'GET': trait.list_provider_traits,
+        'PUT': trait.replace_provider_traits,
+        'DELETE': trait.delete_provider_traits,
+    }, since=mv.TRAITS),
+    Route('/traits', {'GET': trait.list_traits}, since=mv.TRAITS),
+    Route('/traits/{name}', {
+        'GET': trait.show_trait,
+        'PUT': trait.ensure_trait,
+        'DELETE': trait.delete_trait,
+    }, since=mv.TRAITS),
     Route('/resource_classes', {
         'GET': resource_class.list_classes,
         'POST': resource_class.create_class,
@@ -100,12 +120,12 @@ def path_item_names(template: str) -> list[str]:
     return _PATH_ITEM.findall(template)
 
 
-def _compile(template: str) -> re.Pattern:
+def _compile(template: str) -> re.Pattern[str]:
     """The template as a pattern that paths must match whole."""
     return re.compile(_PATH_ITEM.sub(r'(?P<\1>[^/]+)', template))
 
 
-def _handler_at(entry, version) -> Handler | None:
+def _handler_at(entry: MethodEntry, version: mv.Version) -> Handler | None:
     if not isinstance(entry, tuple):
         return entry
     for since in entry:
@@ -117,12 +137,12 @@ def _handler_at(entry, version) -> Handler | None:
 class Router:
     """Finds the handler for a path, method and version."""
 
-    def __init__(self, routes=ROUTES):
+    def __init__(self, routes: Iterable[Route] = ROUTES) -> None:
         self._static = {r.template: r for r in routes if '{' not in r.template}
         self._dynamic = [(_compile(r.template), r) for r in routes
                          if '{' in r.template]
 
-    def _route(self, path: str):
+    def _route(self, path: str) -> tuple[Route | None, dict[str, str]]:
         route = self._static.get(path)
         if route is not None:
             return route, {}
@@ -130,9 +150,10 @@ class Router:
             match = pattern.fullmatch(path)
             if match:
                 return route, match.groupdict()
-        return None, None
+        return None, {}
 
-    def match(self, method: str, path: str, version) -> tuple[Handler, dict]:
+    def match(self, method: str, path: str,
+              version: mv.Version) -> tuple[Handler, dict[str, str]]:
         """(handler, path items), or an HTTPError 404 or 405."""
         route, items = self._route(path)
         if route is None or (version < route.since

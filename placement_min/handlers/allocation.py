@@ -2,10 +2,14 @@
 /resource_providers/{uuid}/allocations.
 
 Consumer and provider uuids are accepted in every form Placement
-accepts (``placement_min.uuids``) and stored lowercase dashed; a
-consumer uuid in the path that is not uuid-like is a 400 for every
-method (``path_items.consumer_uuid``).
+accepts (``placement_min.uuids``, doc/api.md section 14) and stored
+lowercase dashed; a consumer uuid in the path that is not uuid-like is
+a 400 for every method (``path_items.consumer_uuid``).
 """
+
+from typing import Any
+
+import webob
 
 from placement_min import errors
 from placement_min import microversion as mv
@@ -13,13 +17,15 @@ from placement_min import responses
 from placement_min import uuids
 from placement_min.handlers import operation
 from placement_min.policies import allocation as policies
+from placement_min.request import PlacementRequest
 from placement_min.schemas import allocation as schemas
 from placement_min.schemas import response_bodies
 from placement_min.storage import allocation as storage
 from placement_min.storage.usage import UNKNOWN_TYPE
 
 
-def _allocations_by_provider(req, data: dict) -> storage.Allocations:
+def _allocations_by_provider(req: PlacementRequest, data: dict[str, Any]
+                             ) -> storage.Allocations:
     """{provider uuid: resources} from either body format.
 
     A provider named twice (in the list format, or in two spellings of
@@ -33,7 +39,7 @@ def _allocations_by_provider(req, data: dict) -> storage.Allocations:
     else:
         pairs = [(target['resource_provider']['uuid'], target['resources'])
                  for target in data['allocations']]
-    allocations = {}
+    allocations: storage.Allocations = {}
     for key, resources in pairs:
         rp_uuid = uuids.canonical(key)
         if rp_uuid is None:
@@ -46,7 +52,8 @@ def _allocations_by_provider(req, data: dict) -> storage.Allocations:
     return allocations
 
 
-def consumer_write(req, uuid: str, data: dict) -> storage.Write:
+def consumer_write(req: PlacementRequest, uuid: str,
+                   data: dict[str, Any]) -> storage.Write:
     """What one consumer's body (PUT, or an item of POST) asks for.
 
     A consumer_type of "unknown", which GET shows for a consumer without
@@ -64,10 +71,11 @@ def consumer_write(req, uuid: str, data: dict) -> storage.Write:
         _allocations_by_provider(req, data))
 
 
-def consumer_writes(req, by_consumer: dict) -> list[storage.Write]:
+def consumer_writes(req: PlacementRequest,
+                    by_consumer: dict[str, Any]) -> list[storage.Write]:
     """The writes of a {consumer uuid: body} map (POST /allocations and
     /reshaper); a consumer named twice, in two spellings, is refused."""
-    writes = {}
+    writes: dict[str, storage.Write] = {}
     for key, data in by_consumer.items():
         uuid = uuids.canonical(key)
         if uuid is None:
@@ -85,7 +93,7 @@ def consumer_writes(req, by_consumer: dict) -> list[storage.Write]:
     'Show the allocations of a consumer ({} when it has none).',
     {200: response_bodies.CONSUMER_ALLOCATIONS}, policy=policies.LIST,
     errors=(400,))
-def show_allocations(req):
+def show_allocations(req: PlacementRequest) -> webob.Response:
     consumer = storage.get_for_consumer(req.db,
                                         req.path_items['consumer_uuid'])
     if consumer is None:
@@ -108,7 +116,7 @@ def show_allocations(req):
     'Replace all allocations of a consumer, all or nothing.', {204: None},
     policy=policies.UPDATE, bodies=schemas.PUT_BY_VERSION,
     errors=(400, 409))
-def replace_allocations(req):
+def replace_allocations(req: PlacementRequest) -> webob.Response:
     storage.replace_for_consumers(req.db, [consumer_write(
         req, req.path_items['consumer_uuid'], req.payload)])
     return responses.empty_response()
@@ -119,14 +127,14 @@ def replace_allocations(req):
     'all or nothing; {} removes a consumer\'s allocations.', {204: None},
     policy=policies.MANAGE, bodies=schemas.POST_BY_VERSION,
     errors=(400, 409))
-def post_allocations(req):
+def post_allocations(req: PlacementRequest) -> webob.Response:
     storage.replace_for_consumers(req.db, consumer_writes(req, req.payload))
     return responses.empty_response()
 
 
 @operation.declare('Delete all allocations of a consumer.', {204: None},
                    policy=policies.DELETE, errors=(400, 404, 409))
-def delete_allocations(req):
+def delete_allocations(req: PlacementRequest) -> webob.Response:
     storage.delete_for_consumer(req.db, req.path_items['consumer_uuid'])
     return responses.empty_response()
 
@@ -134,7 +142,7 @@ def delete_allocations(req):
 @operation.declare('List the allocations against a resource provider.',
                    {200: response_bodies.PROVIDER_ALLOCATIONS},
                    policy=policies.PROVIDER_LIST, errors=(404,))
-def list_for_provider(req):
+def list_for_provider(req: PlacementRequest) -> webob.Response:
     generation, allocations, newest = storage.list_for_provider(
         req.db, req.path_items['uuid'])
     body = {'resource_provider_generation': generation,

@@ -1,5 +1,9 @@
 """/reshaper (1.30+): move inventory and the allocations on it at once."""
 
+from typing import Any
+
+import webob
+
 from placement_min import errors
 from placement_min import responses
 from placement_min import uuids
@@ -7,15 +11,17 @@ from placement_min.handlers import allocation
 from placement_min.handlers import inventory
 from placement_min.handlers import operation
 from placement_min.policies import reshaper as policies
+from placement_min.request import PlacementRequest
 from placement_min.schemas import reshaper as schemas
 from placement_min.storage import reshaper as storage
 
 
-def _inventories(req, by_provider: dict) -> storage.Inventories:
+def _inventories(req: PlacementRequest,
+                 by_provider: dict[str, Any]) -> storage.Inventories:
     """{provider uuid: (generation, {class: fields})}, each inventory
     checked as PUT inventories checks it (reserved against total for the
     version, min_unit against max_unit)."""
-    inventories = {}
+    inventories: storage.Inventories = {}
     for key, entry in by_provider.items():
         uuid = uuids.canonical(key)
         if uuid is None:
@@ -37,7 +43,7 @@ def _inventories(req, by_provider: dict) -> storage.Inventories:
     'consumers in one transaction, all or nothing.', {204: None},
     policy=policies.RESHAPE, bodies=schemas.BY_VERSION,
     errors=(400, 409))
-def reshape(req):
+def reshape(req: PlacementRequest) -> webob.Response:
     data = req.payload
     storage.reshape(req.db, _inventories(req, data['inventories']),
                     allocation.consumer_writes(req, data['allocations']))

@@ -1,12 +1,18 @@
-"""Policy defaults for the reshaper."""
+"""Policy defaults for the reshaper: services only.
+
+Reshaping moves inventories and allocations between providers in one
+step; only the service that owns those providers (Nova's compute
+service) knows when that is right, so an admin may not (except in
+legacy mode, whose admin-only default this rule keeps as deprecated).
+"""
 
 from placement_min.policies import base
 
 RESHAPE = 'placement:reshaper:reshape'
 
 RULES = [
-    base.admin_rule(RESHAPE, 'Replace the inventories of several resource '
-                             'providers and the allocations of several '
-                             'consumers in one transaction.',
-                    ('POST', '/reshaper')),
+    base.rule(RESHAPE, base.SERVICE,
+              'Reshape inventories and allocations of providers in one '
+              'transaction (1.30+).',
+              ('POST', '/reshaper')),
 ]

@@ -5,8 +5,9 @@ them by provider uuid (each may carry the provider's ``generation``,
 which is ignored, so that what GET returned can be sent back); 1.28 adds
 consumer_generation and lets allocations be empty (which removes them);
 1.34 accepts ``mappings`` (checked, not stored); 1.38 adds
-consumer_type. POST (1.13+) maps consumer uuids to the PUT body of the
-same version, whose allocations may always be empty.
+consumer_type (doc/api.md sections 8 and 13). POST (1.13+) maps
+consumer uuids to the PUT body of the same version, whose allocations
+may always be empty (section 11).
 
 NOTE: an amount of 0 is refused in every format: it would record a
 consumer on a provider while using nothing of it.
@@ -15,9 +16,11 @@ consumer on a provider while using nothing of it.
 import copy
 
 from placement_min import microversion as mv
+from placement_min import patterns
 from placement_min import uuids
 from placement_min.jsonbody import Schema
 from placement_min.schemas import common
+from placement_min.schemas.common import JSONSchema
 
 # Provider and consumer uuids as keys: 36 characters of hex digits and
 # dashes, as Placement takes them; the handler then accepts those that
@@ -28,35 +31,29 @@ RESOURCES = {
     'type': 'object',
     'minProperties': 1,
     'patternProperties': {
-        common.RESOURCE_CLASS_PATTERN: {
+        patterns.RESOURCE_CLASS: {
             'type': 'integer', 'minimum': 1, 'maximum': common.MAX_INT},
     },
     'additionalProperties': False,
 }
 
 # Keystone ids are at most 64 characters; 255 is the column's width.
-# No control characters: these ids end up in logs and terminals.
-OWNER_ID = {
-    'type': 'string',
-    'minLength': 1,
-    'maxLength': 255,
-    'pattern': '^[^\\x00-\\x1f\\x7f]+$',
-}
+OWNER_ID = common.text(255)
 
 # Placement's consumer types (INSTANCE, MIGRATION, ...) share the
 # resource class name alphabet. "unknown" is what GET shows for a
 # consumer without a type: clients that send back what they got
 # (osc-placement's "allocation unset") send it, and it leaves the type
 # as stored.
-CONSUMER_TYPE = {
+CONSUMER_TYPE: JSONSchema = {
     'type': 'string',
     'pattern': '^([A-Z0-9_]+|unknown)$',
-    'maxLength': 255,
+    'maxLength': patterns.MAX_NAME_LENGTH,
 }
 
 # Request group suffix (as allocation candidates name them, "" for the
 # unsuffixed group) -> the providers that satisfied the group.
-MAPPINGS = {
+MAPPINGS: JSONSchema = {
     'type': 'object',
     'minProperties': 1,
     'patternProperties': {
@@ -69,7 +66,7 @@ MAPPINGS = {
     'additionalProperties': False,
 }
 
-PUT_V1_0 = {
+PUT_V1_0: JSONSchema = {
     'type': 'object',
     'properties': {
         'allocations': {
@@ -128,7 +125,7 @@ PUT_V1_38 = copy.deepcopy(PUT_V1_34)
 PUT_V1_38['properties']['consumer_type'] = CONSUMER_TYPE
 PUT_V1_38['required'].append('consumer_type')
 
-# (first microversion, validator)
+# The first microversion of each body format -> its validator.
 PUT_BY_VERSION = {
     mv.BASE: Schema(PUT_V1_0),
     mv.ALLOCATION_OWNER_REQUIRED: Schema(PUT_V1_8),
@@ -139,7 +136,7 @@ PUT_BY_VERSION = {
 }
 
 
-def by_consumer(consumer: dict) -> dict:
+def by_consumer(consumer: JSONSchema) -> JSONSchema:
     """Consumer uuid -> ``consumer``, with at least one consumer."""
     return {
         'type': 'object',
@@ -149,7 +146,7 @@ def by_consumer(consumer: dict) -> dict:
     }
 
 
-def _emptiable(put: dict) -> dict:
+def _emptiable(put: JSONSchema) -> JSONSchema:
     """A PUT body whose allocations may be empty, as in POST."""
     consumer = copy.deepcopy(put)
     consumer['properties']['allocations'].pop('minProperties', None)

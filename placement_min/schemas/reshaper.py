@@ -8,19 +8,21 @@ POST /allocations form of the same microversion.
 import copy
 
 from placement_min import microversion as mv
+from placement_min import patterns
 from placement_min.jsonbody import Schema
 from placement_min.schemas import allocation
 from placement_min.schemas import common
+from placement_min.schemas.common import JSONSchema
 from placement_min.schemas import inventory
 
-PROVIDER_INVENTORIES = {
+PROVIDER_INVENTORIES: JSONSchema = {
     'type': 'object',
     'properties': {
         'resource_provider_generation': common.GENERATION,
         'inventories': {
             'type': 'object',
             'patternProperties': {
-                common.RESOURCE_CLASS_PATTERN: inventory.INVENTORY},
+                patterns.RESOURCE_CLASS: inventory.INVENTORY},
             'additionalProperties': False,
         },
     },
@@ -29,7 +31,7 @@ PROVIDER_INVENTORIES = {
 }
 
 
-def _reshape(consumer: dict) -> dict:
+def _reshape(consumer: JSONSchema) -> JSONSchema:
     allocations = allocation.by_consumer(consumer)
     del allocations['minProperties']
     return {
@@ -49,8 +51,9 @@ def _reshape(consumer: dict) -> dict:
     }
 
 
-# (first microversion, validator): the consumers' form follows POST
-# /allocations, whose form at 1.30 is that of 1.28.
+# The first microversion of each body format -> its validator: the
+# consumers' form follows POST /allocations, whose form at 1.30 is that
+# of 1.28.
 BY_VERSION = {
     since: Schema(_reshape(allocation.CONSUMER_BY_VERSION[form]))
     for since, form in ((mv.RESHAPER, mv.CONSUMER_GENERATIONS),

@@ -14,15 +14,19 @@ classes (rows go in and out by the set); only the compare-and-set is
 one statement per provider, so that the conflict names the provider.
 """
 
+import datetime
 import math
-from collections.abc import Callable
-from typing import NamedTuple
+from collections.abc import Callable, Collection, Iterable, Mapping
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
 from placement_min import errors
+from placement_min.storage import provider_rows
 from placement_min.storage import tables
+from placement_min.storage.database import Database
 from placement_min.storage.database import Retry
+from placement_min.storage.database import Row
 from placement_min.storage.database import reader
 from placement_min.storage.database import utcnow
 from placement_min.storage.inventory import FIELDS
@@ -46,6 +50,8 @@ INCOMPLETE_CONSUMER_ID = '00000000-0000-0000-0000-000000000000'
 Allocations = dict[str, dict[str, int]]
 # (provider id, class id)
 Key = tuple[int, int]
+# An inventory's fields by name (a row's mapping, or fields to write).
+Inventory = Mapping[Any, Any]
 
 # The consumers a write names, with what they hold now (no allocation
 # columns for one that holds nothing).
@@ -80,7 +86,7 @@ _SELECT_FOR_PROVIDER = sa.select(
 ).where(RP.c.uuid == sa.bindparam('uuid'))
 
 
-def _expanding(name: str) -> sa.BindParameter:
+def _expanding(name: str) -> sa.BindParameter[Any]:
     return sa.bindparam(name, expanding=True)
 
 
@@ -114,7 +120,7 @@ _DELETE_ALLOCATIONS = ALLOC.delete().where(
 _INSERT_ALLOCATIONS = ALLOC.insert()
 
 
-def _keep_unless_given(column: sa.Column) -> sa.ColumnElement:
+def _keep_unless_given(column: sa.Column[Any]) -> sa.ColumnElement[Any]:
     """The column's new value, or its stored one when none is given."""
     return sa.func.coalesce(
         sa.bindparam('new_' + column.name, type_=sa.String), column)
@@ -164,8 +170,8 @@ class Stored(NamedTuple):
     """The consumers a write names, as stored: their rows by uuid and
     the allocation rows they hold."""
 
-    consumers: dict
-    allocations: list
+    consumers: dict[str, Row]
+    allocations: list[Row]
 
     def held(self) -> dict[Key, int]:
         """What these consumers use now, by provider and class."""
@@ -176,8 +182,9 @@ class Stored(NamedTuple):
         return held
 
 
-def read_consumers(conn: sa.Connection, uuids) -> Stored:
-    consumers, allocations = {}, []
+def read_consumers(conn: sa.Connection, uuids: Iterable[str]) -> Stored:
+    consumers: dict[str, Row] = {}
+    allocations: list[Row] = []
     for row in conn.execute(_SELECT_CONSUMERS, {'uuids': sorted(uuids)}):
         consumers.setdefault(row.uuid, row)
         if row.resource_provider_id is not None:
@@ -206,7 +213,8 @@ def named_providers(writes: list[Write]) -> set[str]:
             for rp_uuid in allocations}
 
 
-def read_providers(conn: sa.Connection, uuids, stored: Stored) -> dict:
+def read_providers(conn: sa.Connection, uuids: Iterable[str],
+                   stored: Stored) -> dict[str, Row]:
     """{uuid: (id, uuid, generation)} of the named providers and those
     the consumers' current allocations are on, in one statement."""
     rows = conn.execute(_SELECT_PROVIDERS, {
@@ -222,7 +230,7 @@ def class_names(writes: list[Write]) -> set[str]:
 
 
 def read_inventories(conn: sa.Connection, targets: set[Key],
-                     whole: set[int], stored: Stored) -> dict:
+                     whole: set[int], stored: Stored) -> dict[Key, Row]:
     """{(provider id, class id): inventory row}, with the class ``name``
     and ``used``: what the consumers the write does not name use of it.
 
@@ -241,7 +249,7 @@ def read_inventories(conn: sa.Connection, targets: set[Key],
             for row in rows}
 
 
-def new_totals(writes: list[Write], providers: dict,
+def new_totals(writes: list[Write], providers: dict[str, Row],
                class_ids: dict[str, int]) -> dict[Key, int]:
     """What the written consumers are to use, by provider and class."""
     totals: dict[Key, int] = {}
@@ -253,7 +261,7 @@ def new_totals(writes: list[Write], providers: dict,
     return totals
 
 
-def _unit_refusal(inventory, amount: int) -> str | None:
+def _unit_refusal(inventory: Inventory, amount: int) -> str | None:
     """Why one amount breaks the inventory's unit rules, or None."""
     if amount < inventory['min_unit']:
         return f'the amount is below min_unit {inventory["min_unit"]}.'
@@ -265,9 +273,9 @@ def _unit_refusal(inventory, amount: int) -> str | None:
     return None
 
 
-def check_allocations(writes: list[Write], providers: dict,
+def check_allocations(writes: list[Write], providers: dict[str, Row],
                       class_ids: dict[str, int],
-                      inventory_of: Callable[[Key], dict | None],
+                      inventory_of: Callable[[Key], Inventory | None],
                       others: dict[Key, int], held: dict[Key, int]) -> None:
     """Each amount against the unit rules, then each inventory's new
     usage against its capacity.
@@ -296,7 +304,9 @@ def check_allocations(writes: list[Write], providers: dict,
         amount = totals[key]
         used = others.get(key, 0)
         # Amounts are integers, so the usable capacity is its floor.
-        usable = math.floor(capacity(inventory_of(key)))
+        inventory = inventory_of(key)
+        assert inventory is not None  # every target was checked above
+        usable = math.floor(capacity(inventory))
         if used + amount > usable and amount > held.get(key, 0):
             raise errors.AllocationConflict(
                 uuid=uuids[key[0]], resource_class=names[key[1]],
@@ -305,21 +315,23 @@ def check_allocations(writes: list[Write], providers: dict,
                        'by other consumers.')
 
 
-def bump_all(conn: sa.Connection, providers) -> None:
+def bump_all(conn: sa.Connection, providers: Iterable[Row]) -> None:
     """Bump every touched provider once, in id order so that writers
     take the row locks in the same order and cannot deadlock on them."""
     for rp in sorted(providers, key=lambda rp: rp.id):
         bump_generation(conn, rp.id, rp.generation, rp.uuid)
 
 
-def _lost_race(rows) -> errors.ConsumerGenerationConflict:
+def _lost_race(rows: Iterable[Row]) -> errors.ConsumerGenerationConflict:
     return errors.ConsumerGenerationConflict(
         uuid=', '.join(row.uuid for row in rows),
         expected=', '.join(str(row.generation) for row in rows),
         actual='a newer one')
 
 
-def _insert_consumers(conn: sa.Connection, consumers, now) -> dict:
+def _insert_consumers(conn: sa.Connection,
+                      consumers: list[ConsumerWrite],
+                      now: datetime.datetime) -> dict[str, int]:
     """{uuid: id} of the new consumers, created in one statement."""
     try:
         rows = conn.execute(_INSERT_CONSUMERS, [{
@@ -338,7 +350,9 @@ def _insert_consumers(conn: sa.Connection, consumers, now) -> dict:
     return {row.uuid: row.id for row in rows}
 
 
-def _update_consumers(conn: sa.Connection, pairs, now) -> None:
+def _update_consumers(conn: sa.Connection,
+                      pairs: list[tuple[ConsumerWrite, Row]],
+                      now: datetime.datetime) -> None:
     """Move each consumer's generation on (and its owner and type when
     given), if no other request did since it was read."""
     result = conn.execute(_UPDATE_CONSUMER, [{
@@ -352,7 +366,7 @@ def _update_consumers(conn: sa.Connection, pairs, now) -> None:
         raise _lost_race([row for _consumer, row in pairs])
 
 
-def _delete_consumers(conn: sa.Connection, rows) -> None:
+def _delete_consumers(conn: sa.Connection, rows: list[Row]) -> None:
     """Delete consumers left without allocations, if unchanged."""
     result = conn.execute(_DELETE_CONSUMER, [
         {'consumer_id': row.id, 'expected': row.generation} for row in rows])
@@ -361,12 +375,14 @@ def _delete_consumers(conn: sa.Connection, rows) -> None:
 
 
 def save(conn: sa.Connection, writes: list[Write], stored: Stored,
-         providers: dict, class_ids: dict[str, int]) -> None:
+         providers: dict[str, Row], class_ids: dict[str, int]) -> None:
     """Replace the consumers' allocations with the written ones."""
     if stored.allocations:
         conn.execute(_DELETE_ALLOCATIONS, {'consumer_ids': sorted(
             row.id for row in stored.consumers.values())})
-    new, kept, emptied = [], [], []
+    new: list[ConsumerWrite] = []
+    kept: list[tuple[ConsumerWrite, Row]] = []
+    emptied: list[Row] = []
     for consumer, allocations in writes:
         row = stored.consumers.get(consumer.uuid)
         if row is None:
@@ -395,8 +411,8 @@ def save(conn: sa.Connection, writes: list[Write], stored: Stored,
         conn.execute(_INSERT_ALLOCATIONS, rows)
 
 
-def touched(providers: dict, writes: list[Write], stored: Stored,
-            also=()) -> list:
+def touched(providers: dict[str, Row], writes: list[Write], stored: Stored,
+            also: Collection[str] = ()) -> list[Row]:
     """The providers a write changes: those it allocates from, those
     the consumers leave, and ``also`` (uuids)."""
     uuids = named_providers(writes) | set(also)
@@ -405,12 +421,12 @@ def touched(providers: dict, writes: list[Write], stored: Stored,
             if rp.uuid in uuids or rp.id in held_on]
 
 
-def fields(row) -> dict | None:
+def fields(row: Row | None) -> Inventory | None:
     """An inventory row's fields, as ``check_allocations`` reads them."""
     return None if row is None else row._mapping
 
 
-def _replace(db, conn: sa.Connection, writes: list[Write]) -> None:
+def _replace(conn: sa.Connection, writes: list[Write]) -> None:
     stored = read_consumers(conn, [consumer.uuid for consumer, _ in writes])
     check_consumer_generations(writes, stored)
     named = named_providers(writes)
@@ -431,48 +447,49 @@ def _replace(db, conn: sa.Connection, writes: list[Write]) -> None:
     save(conn, writes, stored, providers, class_ids)
 
 
-def _delete(db, conn: sa.Connection, uuid: str) -> None:
+def _delete(conn: sa.Connection, uuid: str) -> None:
     stored = read_consumers(conn, [uuid])
     if uuid not in stored.consumers:
         raise errors.ConsumerNotFound(uuid=uuid)
-    writes = [(ConsumerWrite(uuid), {})]
+    writes: list[Write] = [(ConsumerWrite(uuid), {})]
     providers = read_providers(conn, set(), stored)
     bump_all(conn, touched(providers, writes, stored))
     save(conn, writes, stored, providers, {})
 
 
-def retry(db, writes: list[Write]) -> Retry:
+def retry(db: Database, writes: list[Write]) -> Retry:
     """The one retry rule of allocation writes: ``[placement]
     allocation_conflict_retry_count`` tries, run again when a provider
     changed under them (clients send no provider generations with
     allocations) or, unless every consumer's generation was sent, when
     a consumer did."""
-    races = (errors.ConcurrentUpdate,)
+    races: tuple[type[Exception], ...] = (errors.ConcurrentUpdate,)
     if not all(consumer.check_generation for consumer, _ in writes):
         races += (errors.ConsumerGenerationConflict,)
     return Retry(db.allocation_tries, races)
 
 
-def replace_for_consumers(db, writes: list[Write]) -> None:
+def replace_for_consumers(db: Database, writes: list[Write]) -> None:
     """Make each consumer's allocations exactly the ones given, all or
     nothing; a consumer left with none is removed."""
     db.run_tries(retry(db, writes), _replace, True, writes)
 
 
-def delete_for_consumer(db, uuid: str) -> None:
+def delete_for_consumer(db: Database, uuid: str) -> None:
     """Remove all of the consumer's allocations, and the consumer."""
-    writes = [(ConsumerWrite(uuid), {})]
+    writes: list[Write] = [(ConsumerWrite(uuid), {})]
     db.run_tries(retry(db, writes), _delete, True, uuid)
 
 
 @reader
-def get_for_consumer(db, conn: sa.Connection, uuid: str) -> dict | None:
+def get_for_consumer(conn: sa.Connection,
+                     uuid: str) -> dict[str, Any] | None:
     """The consumer and its allocations by provider; None if unknown."""
     rows = conn.execute(_SELECT_FOR_CONSUMER, {'uuid': uuid}).all()
     if not rows:
         return None
     first = rows[0]
-    allocations = {}
+    allocations: dict[str, dict[str, Any]] = {}
     newest = first.consumer_updated_at
     for row in rows:
         target = allocations.setdefault(
@@ -485,16 +502,13 @@ def get_for_consumer(db, conn: sa.Connection, uuid: str) -> dict | None:
 
 
 @reader
-def list_for_provider(db, conn: sa.Connection, uuid: str):
+def list_for_provider(conn: sa.Connection, uuid: str) -> provider_rows.Folded:
     """(generation, {consumer: {class: used}}, newest timestamp)."""
     rows = conn.execute(_SELECT_FOR_PROVIDER, {'uuid': uuid}).all()
-    if not rows:
-        raise errors.ResourceProviderNotFound(uuid=uuid)
-    newest = rows[0].rp_updated_at
-    allocations = {}
-    for row in rows:
-        if row.consumer_uuid is None:
-            continue
-        allocations.setdefault(row.consumer_uuid, {})[row.name] = row.used
-        newest = max(newest, row.updated_at)
-    return rows[0].generation, allocations, newest
+    return provider_rows.fold(rows, uuid, ('consumer_uuid', 'name'),
+                              _used)
+
+
+def _used(row: Row) -> int:
+    used: int = row.used
+    return used

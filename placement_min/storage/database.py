@@ -23,16 +23,25 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable
-from typing import Any
-from typing import NamedTuple
+from collections.abc import Callable, Iterator
+from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar
 
 import sqlalchemy as sa
+from oslo_config import cfg
 from sqlalchemy import event
+from sqlalchemy.dialects import mysql
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite
 
 from placement_min import errors
 
 LOG = logging.getLogger(__name__)
+
+P = ParamSpec('P')
+R = TypeVar('R')
+# A statement of any columns, and a row of its result.
+Select = sa.Select[*tuple[Any, ...]]
+Row = sa.Row[*tuple[Any, ...]]
 
 # SQLSTATEs (PostgreSQL) and error numbers (MariaDB/MySQL) of a
 # transaction that lost a race and may simply be run again.
@@ -48,6 +57,13 @@ def utcnow() -> datetime.datetime:
                                                        microsecond=0)
 
 
+def inserted_id(result: sa.CursorResult[Any]) -> int:
+    """The primary key of the one row an INSERT added."""
+    key = result.inserted_primary_key
+    assert key is not None  # a one-row INSERT always has one
+    return int(key[0])
+
+
 def _is_retryable(exc: sa.exc.DBAPIError) -> bool:
     orig = exc.orig
     if getattr(orig, 'sqlstate', None) in _RETRY_SQLSTATES:
@@ -57,8 +73,37 @@ def _is_retryable(exc: sa.exc.DBAPIError) -> bool:
     # lock: retrying would multiply the wait past any client's patience
     # (and uwsgi's harakiri), and a lock held that long means the
     # database is unavailable, which the client is told (503).
-    args = getattr(orig, 'args', ())
+    args: tuple[object, ...] = getattr(orig, 'args', ())
     return bool(args) and args[0] in _RETRY_MYSQL_ERRNOS
+
+
+def insert_missing(conn: sa.Connection, table: sa.Table,
+                   rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows``, skipping those whose unique key is already taken.
+
+    NOTE: each dialect's own form of "insert unless present", so that
+    two transactions adding the same row at once (workers starting
+    together, two providers joining a new aggregate) both succeed, where
+    a plain INSERT fails one of them on the unique key and, on
+    PostgreSQL, aborts the rest of its transaction.
+    """
+    if not rows:
+        return
+    name = conn.dialect.name
+    statement: sa.Insert
+    if name == 'postgresql':
+        statement = postgresql.insert(table).on_conflict_do_nothing()
+    elif name == 'sqlite':
+        statement = sqlite.insert(table).on_conflict_do_nothing()
+    elif name in ('mysql', 'mariadb'):
+        # Not INSERT IGNORE, which would also turn other errors (a
+        # broken foreign key, a value too long) into warnings.
+        key = table.primary_key.columns[0]
+        statement = mysql.insert(table).on_duplicate_key_update(
+            {key.name: key})
+    else:
+        raise NotImplementedError(f'no insert-if-missing for {name}')
+    conn.execute(statement, rows)
 
 
 def _configure_sqlite(engine: sa.Engine, busy_timeout_ms: int) -> None:
@@ -73,7 +118,7 @@ def _configure_sqlite(engine: sa.Engine, busy_timeout_ms: int) -> None:
     """
 
     @event.listens_for(engine, 'connect')
-    def on_connect(dbapi_connection, _record):
+    def on_connect(dbapi_connection: Any, _record: object) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f'PRAGMA busy_timeout = {int(busy_timeout_ms)}')
@@ -86,7 +131,7 @@ def _configure_sqlite(engine: sa.Engine, busy_timeout_ms: int) -> None:
         cursor.close()
 
     @event.listens_for(engine, 'begin')
-    def on_begin(conn):
+    def on_begin(conn: sa.Connection) -> None:
         if conn.get_execution_options().get('placement_write'):
             conn.exec_driver_sql('BEGIN IMMEDIATE')
 
@@ -103,12 +148,12 @@ class WriterQueue:
     guard the database against writers that do not queue here.
     """
 
-    def __init__(self, path: str):
+    def __init__(self, path: str) -> None:
         self.path = path
         self._local = threading.local()
 
     @contextlib.contextmanager
-    def turn(self):
+    def turn(self) -> Iterator[None]:
         fd = self._descriptor()
         fcntl.flock(fd, fcntl.LOCK_EX)
         try:
@@ -125,7 +170,8 @@ class WriterQueue:
             local.fd = os.open(self.path, os.O_RDWR | os.O_CREAT
                                | os.O_CLOEXEC, 0o600)
             local.pid = os.getpid()
-        return local.fd
+        fd: int = local.fd
+        return fd
 
 
 def _writer_queue(engine: sa.Engine) -> WriterQueue | None:
@@ -136,7 +182,7 @@ def _writer_queue(engine: sa.Engine) -> WriterQueue | None:
     return WriterQueue(os.path.abspath(url.database) + '.writers')
 
 
-def create_engine(conf) -> sa.Engine:
+def create_engine(conf: cfg.ConfigOpts) -> sa.Engine:
     dbconf = conf.placement_database
     url = sa.engine.make_url(dbconf.connection)
     if url.get_backend_name() == 'sqlite':
@@ -169,7 +215,7 @@ class Database:
     """One per process: the engine and how transactions run on it."""
 
     def __init__(self, engine: sa.Engine, max_retries: int = 5,
-                 allocation_tries: int = 10):
+                 allocation_tries: int = 10) -> None:
         self.engine = engine
         self.write_engine = engine.execution_options(placement_write=True)
         self.max_retries = max_retries
@@ -177,20 +223,22 @@ class Database:
         self.writer_queue = _writer_queue(engine)
 
     @classmethod
-    def from_conf(cls, conf) -> 'Database':
+    def from_conf(cls, conf: cfg.ConfigOpts) -> 'Database':
         return cls(create_engine(conf),
                    conf.placement_database.max_retries,
                    conf.placement.allocation_conflict_retry_count)
 
-    def run(self, fn: Callable[..., Any], write: bool, *args, **kwargs):
-        """Run ``fn(self, conn, *args)`` in one transaction, tried up to
-        ``max_retries`` + 1 times."""
+    def run(self, fn: Callable[Concatenate[sa.Connection, P], R],
+            write: bool, *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run ``fn(conn, *args, **kwargs)`` in one transaction, tried up
+        to ``max_retries`` + 1 times."""
         return self.run_tries(Retry(self.max_retries + 1), fn, write, *args,
                               **kwargs)
 
-    def run_tries(self, retry: Retry, fn: Callable[..., Any], write: bool,
-                  *args, **kwargs):
-        """Run ``fn(self, conn, *args)`` in one transaction, tried up to
+    def run_tries(self, retry: Retry,
+                  fn: Callable[Concatenate[sa.Connection, P], R],
+                  write: bool, *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run ``fn(conn, *args, **kwargs)`` in one transaction, tried up to
         ``retry.tries`` times; ``fn`` must therefore do nothing but
         database work. With no tries at all, nothing runs and the
         client gets 409.
@@ -199,7 +247,7 @@ class Database:
         for attempt in range(1, retry.tries + 1):
             try:
                 with self._turn(write), engine.begin() as conn:
-                    return fn(self, conn, *args, **kwargs)
+                    return fn(conn, *args, **kwargs)
             except retry.races:
                 if attempt == retry.tries:
                     raise
@@ -219,7 +267,7 @@ class Database:
                     'tries', retry.tries)
         raise errors.TransactionConflict()
 
-    def _turn(self, write: bool):
+    def _turn(self, write: bool) -> contextlib.AbstractContextManager[None]:
         """The writer queue's turn for a SQLite write; else nothing."""
         if write and self.writer_queue is not None:
             return self.writer_queue.turn()
@@ -236,19 +284,23 @@ class Database:
             raise errors.DatabaseUnavailable() from None
 
 
-def reader(fn: Callable) -> Callable:
-    """Mark a storage function ``fn(db, conn, ...)`` as a read."""
+def reader(fn: Callable[Concatenate[sa.Connection, P], R]
+           ) -> Callable[Concatenate[Database, P], R]:
+    """A storage function ``fn(conn, ...)`` as the read ``fn(db, ...)``
+    that handlers call."""
 
     @functools.wraps(fn)
-    def call(db: Database, *args, **kwargs):
+    def call(db: Database, /, *args: P.args, **kwargs: P.kwargs) -> R:
         return db.run(fn, False, *args, **kwargs)
     return call
 
 
-def writer(fn: Callable) -> Callable:
-    """Mark a storage function ``fn(db, conn, ...)`` as a write."""
+def writer(fn: Callable[Concatenate[sa.Connection, P], R]
+           ) -> Callable[Concatenate[Database, P], R]:
+    """A storage function ``fn(conn, ...)`` as the write ``fn(db, ...)``
+    that handlers call."""
 
     @functools.wraps(fn)
-    def call(db: Database, *args, **kwargs):
+    def call(db: Database, /, *args: P.args, **kwargs: P.kwargs) -> R:
         return db.run(fn, True, *args, **kwargs)
     return call

@@ -14,6 +14,7 @@ inventory rows, whatever the number of classes and consumers.
 """
 
 import logging
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -21,6 +22,11 @@ from placement_min import errors
 from placement_min.storage import allocation
 from placement_min.storage import inventory
 from placement_min.storage import tables
+from placement_min.storage.allocation import Inventory
+from placement_min.storage.allocation import Key
+from placement_min.storage.allocation import Write
+from placement_min.storage.database import Database
+from placement_min.storage.database import Row
 from placement_min.storage.database import utcnow
 from placement_min.storage.resource_class import ids_for_names
 
@@ -29,11 +35,14 @@ LOG = logging.getLogger(__name__)
 INV = tables.inventories
 
 # {provider uuid: (generation, {class: inventory fields})}
-Inventories = dict[str, tuple[int, dict[str, dict]]]
+Inventories = dict[str, tuple[int, dict[str, dict[str, Any]]]]
+# {(provider id, class id): inventory fields}
+Final = dict[Key, dict[str, Any]]
 
 
 def _providers(conn: sa.Connection, inventories: Inventories,
-               writes: list, stored: allocation.Stored) -> dict:
+               writes: list[Write],
+               stored: allocation.Stored) -> dict[str, Row]:
     """The touched providers; the listed ones exist and are unchanged
     since the client read them."""
     named = allocation.named_providers(writes)
@@ -52,8 +61,8 @@ def _providers(conn: sa.Connection, inventories: Inventories,
     return providers
 
 
-def _check_dropped(current: dict, final: dict, listed: dict[int, str],
-                   totals: dict) -> None:
+def _check_dropped(current: dict[Key, Row], final: Final,
+                   listed: dict[int, str], totals: dict[Key, int]) -> None:
     """No class the final inventory drops may keep an allocation, the
     ones this reshape writes included."""
     for key, row in sorted(current.items()):
@@ -63,8 +72,9 @@ def _check_dropped(current: dict, final: dict, listed: dict[int, str],
                                         resource_class=row.name)
 
 
-def _warn_below_usage(current: dict, final: dict, listed: dict[int, str],
-                      totals: dict, names: dict[int, str]) -> None:
+def _warn_below_usage(current: dict[Key, Row], final: Final,
+                      listed: dict[int, str], totals: dict[Key, int],
+                      names: dict[int, str]) -> None:
     for key, fields in final.items():
         row = current.get(key)
         used = (row.used if row is not None else 0) + totals.get(key, 0)
@@ -72,8 +82,8 @@ def _warn_below_usage(current: dict, final: dict, listed: dict[int, str],
                                       fields, used)
 
 
-def _write_inventories(conn: sa.Connection, current: dict, final: dict,
-                       listed: dict[int, str]) -> None:
+def _write_inventories(conn: sa.Connection, current: dict[Key, Row],
+                       final: Final, listed: dict[int, str]) -> None:
     now = utcnow()
     removed = [row.id for key, row in current.items()
                if key[0] in listed and key not in final]
@@ -90,8 +100,8 @@ def _write_inventories(conn: sa.Connection, current: dict, final: dict,
         conn.execute(inventory.INSERT, inserts)
 
 
-def _reshape(db, conn: sa.Connection, inventories: Inventories,
-             writes: list) -> None:
+def _reshape(conn: sa.Connection, inventories: Inventories,
+             writes: list[Write]) -> None:
     stored = allocation.read_consumers(
         conn, [consumer.uuid for consumer, _allocations in writes])
     providers = _providers(conn, inventories, writes, stored)
@@ -100,7 +110,7 @@ def _reshape(db, conn: sa.Connection, inventories: Inventories,
         rc for _generation, classes in inventories.values()
         for rc in classes})
     listed = {providers[uuid].id: uuid for uuid in inventories}
-    final = {(providers[uuid].id, class_ids[rc]): fields
+    final: Final = {(providers[uuid].id, class_ids[rc]): fields
              for uuid, (_generation, classes) in inventories.items()
              for rc, fields in classes.items()}
     totals = allocation.new_totals(writes, providers, class_ids)
@@ -108,7 +118,7 @@ def _reshape(db, conn: sa.Connection, inventories: Inventories,
                                           stored)
     _check_dropped(current, final, listed, totals)
 
-    def inventory_of(key):
+    def inventory_of(key: Key) -> Inventory | None:
         if key[0] in listed:
             return final.get(key)
         return allocation.fields(current.get(key))
@@ -124,7 +134,8 @@ def _reshape(db, conn: sa.Connection, inventories: Inventories,
                       {rc_id: rc for rc, rc_id in class_ids.items()})
 
 
-def reshape(db, inventories: Inventories, writes: list) -> None:
+def reshape(db: Database, inventories: Inventories,
+            writes: list[Write]) -> None:
     """Make each listed provider's inventory exactly the one given and
     each listed consumer's allocations exactly theirs, all or nothing."""
     db.run_tries(allocation.retry(db, writes), _reshape, True, inventories,

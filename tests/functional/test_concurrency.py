@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from placement_min import errors
 from placement_min.storage import tables
 from tests import databases
+from tests import personas
 from tests import servers
 
 CLIENTS = 8
@@ -30,6 +31,8 @@ CAPACITY = 20
 DEADLINE = 120
 HEADERS = {'X-Auth-Token': 'admin',
            'OpenStack-API-Version': 'placement 1.39'}
+# Nova's service user, the one caller the reshaper's rule admits.
+SERVICE_HEADERS = {**HEADERS, **personas.PERSONAS['service']}
 
 
 @pytest.fixture
@@ -304,14 +307,16 @@ def reshape_back_and_forth(url: str, tree: str, client: int) -> dict:
                 allocations[consumer] = _consumer(
                     {target: shown['allocations'][holder]['resources']},
                     shown['consumer_generation'])
-            response = session.post(f'{url}/reshaper', timeout=30, json={
+            body = {
                 'inventories': {
                     holder: {'resource_provider_generation':
                              generations[holder], 'inventories': {}},
                     target: {'resource_provider_generation':
                              generations[target],
                              'inventories': {'VCPU': {'total': 64}}}},
-                'allocations': allocations})
+                'allocations': allocations}
+            response = session.post(f'{url}/reshaper', timeout=30,
+                                    headers=SERVICE_HEADERS, json=body)
             if response.status_code == 204:
                 result['done'] += 1
             elif response.status_code == 409 and response.json()[

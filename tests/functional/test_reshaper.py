@@ -1,6 +1,7 @@
 """POST /reshaper (1.30+): inventories of several providers and the
 allocations on them replaced in one transaction, as a driver that moves
-inventory into a provider tree (NUMA nodes, vGPUs) does through Nova.
+inventory into a provider tree (NUMA nodes, vGPUs) does through Nova
+(doc/api.md section 12).
 
 Every refused reshape is checked to change nothing at all.
 """
@@ -10,6 +11,7 @@ import uuid as uuidlib
 import pytest
 
 from placement_min.storage import allocation as allocation_storage
+from tests import personas
 
 CONFLICT = 'placement.concurrent_update'
 IN_USE = 'placement.inventory.inuse'
@@ -33,11 +35,15 @@ def consumer(allocations: dict, generation) -> dict:
             'consumer_generation': generation, 'consumer_type': 'INSTANCE'}
 
 
+# The reshaper's rule admits the service role only (Nova's service user).
+SERVICE = personas.PERSONAS['service']
+
+
 def reshape(client, inventories: dict, allocations: dict, status=204,
             version='latest'):
     return client.request('POST', '/reshaper', {
         'inventories': inventories, 'allocations': allocations},
-        version=version, status=status)
+        version=version, status=status, headers=SERVICE)
 
 
 def inventories_of(client, rp) -> dict:
@@ -319,14 +325,14 @@ def test_404_before_1_30(client, version):
     rp = client.create_provider('lone')
     client.request('POST', '/reshaper', {'inventories': {rp['uuid']: {
         'resource_provider_generation': 0, 'inventories': {}}},
-        'allocations': {}}, version=version, status=404)
+        'allocations': {}}, version=version, status=404, headers=SERVICE)
     assert inventories_of(client, rp)['resource_provider_generation'] == 0
 
 
 @pytest.mark.parametrize('version', ['1.0', '1.30', 'latest'])
 def test_get_is_405(client, version):
     response = client.request('GET', '/reshaper', version=version,
-                              status=405)
+                              status=405, headers=SERVICE)
     assert response.headers['Allow'] == 'POST'
 
 
@@ -358,14 +364,17 @@ def test_consumer_forms_follow_the_version(client, tree):
 ], ids=['empty', 'no providers', 'bad key', 'no inventories',
         'no generation', 'extra field'])
 def test_malformed_bodies_are_400(client, body):
-    client.request('POST', '/reshaper', body, status=400)
+    client.request('POST', '/reshaper', body, status=400, headers=SERVICE)
 
 
-def test_non_admin_is_forbidden(client):
+@pytest.mark.parametrize('persona', ['admin', 'project_member'])
+def test_only_the_service_may_reshape(client, persona):
+    """Not even an admin (doc/api.md section 9): only the service that
+    owns the providers knows when to reshape them."""
     rp = client.create_provider('lone', {'VCPU': {'total': 4}})
     response = client.request('POST', '/reshaper', {'inventories': {
         rp['uuid']: {'resource_provider_generation': rp['generation'],
                      'inventories': {}}}, 'allocations': {}},
-        token='alice', status=403)
+        headers=personas.PERSONAS[persona], status=403)
     assert 'placement:reshaper:reshape' in error(response)['detail']
     assert inventories_of(client, rp)['inventories'] != {}

@@ -1,6 +1,6 @@
 """One request per status the service returns, each checked for the
 security headers, the error document, the request id and the microversion
-headers (contract sections 3 and 10)."""
+headers (doc/api.md sections 3 and 10)."""
 
 import io
 import json
@@ -80,8 +80,8 @@ TABLE = {
     '400-microversion': Row(400, 'GET', RPS, version='1.a'),
     '401': Row(401, 'GET', RPS, token=None),
     '403': Row(403, 'GET', RPS, token='alice'),
-    '404': Row(404, 'GET', '/traits'),
-    '404-html-accept': Row(404, 'GET', '/traits',
+    '404': Row(404, 'GET', '/no_such_collection'),
+    '404-html-accept': Row(404, 'GET', '/no_such_collection',
                            headers={'Accept': 'text/html'}),
     '404-old-version': Row(404, 'GET', '/resource_classes', version='1.1'),
     '405': Row(405, 'PATCH', RPS),
