@@ -22,6 +22,9 @@ DUPLICATE_NAME = 'placement.duplicate_name'
 PROVIDER_INUSE = 'placement.resource_provider.inuse'
 PROVIDER_CANNOT_DELETE_PARENT = (
     'placement.resource_provider.cannot_delete_parent')
+QUERY_DUPLICATE_KEY = 'placement.query.duplicate_key'
+QUERY_BAD_VALUE = 'placement.query.bad_value'
+QUERY_MISSING_VALUE = 'placement.query.missing_value'
 
 # Fixed here rather than taken from http.HTTPStatus, whose phrases
 # change between Python releases (413 became "Content Too Large").
@@ -287,6 +290,14 @@ class AllocationTargetMissing(PlacementError):
     code = UNDEFINED_CODE
     template = ('Resource provider {uuid} has no inventory of class '
                 '{resource_class}.')
+
+
+class UnknownTraits(PlacementError):
+    """A query names traits that do not exist (400)."""
+
+    status = 400
+    code = UNDEFINED_CODE
+    template = 'No such trait(s): {names}.'
 
 
 class ConsumerNotFound(NotFound):

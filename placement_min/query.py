@@ -1,14 +1,20 @@
 """Query strings: each handler declares the parameters it accepts.
 
-A parameter that is not declared, appears twice, is not UTF-8, or fails
-its check is a 400 naming it, as is a required one that is missing. Each
-check carries, as ``schema``, the JSON schema of the values it accepts,
-and, as ``required``, whether a request must give it, for the API
-description.
+A parameter that is not declared, appears twice (unless declared
+``repeatable``), is not UTF-8, or fails its check is a 400 naming it, as
+is a required one that is missing. Each check carries, as ``schema``,
+the JSON schema of the values it accepts, and, as ``required``, whether
+a request must give it, for the API description.
+
+Besides plain names, a map may declare *families* of names
+(``Suffixed('resources', SUFFIX)``: ``resources1``, ``resources_gpu``,
+...), so an operation whose parameter names carry a suffix still refuses
+every name it did not declare.
 """
 
 import re
 from collections.abc import Callable
+from typing import NamedTuple
 from urllib.parse import parse_qsl
 
 from placement_min import errors
@@ -16,7 +22,44 @@ from placement_min import errors
 # A query parameter's check: the raw value in, the value the handler
 # uses out, or ValueError with the reason (the 400 names the parameter).
 QueryCheck = Callable[[str], object]
-QueryMap = dict[str, QueryCheck]
+
+# Query fields read from one request, unless the map says otherwise.
+MAX_FIELDS = 20
+
+
+class Suffixed(NamedTuple):
+    """A family of parameter names: ``prefix`` followed by a suffix
+    matching ``suffix`` (a compiled pattern), described in the API
+    description as ``pattern_text``."""
+
+    prefix: str
+    suffix: re.Pattern
+    pattern_text: str
+
+    def matches(self, name: str) -> bool:
+        return (name.startswith(self.prefix)
+                and self.suffix.fullmatch(name[len(self.prefix):])
+                is not None)
+
+
+class Accepted(dict):
+    """A map of accepted parameters (names or ``Suffixed`` families) to
+    checks, that may read more than ``MAX_FIELDS`` fields."""
+
+    def __init__(self, entries: dict, max_fields: int = MAX_FIELDS):
+        super().__init__(entries)
+        self.max_fields = max_fields
+
+
+QueryMap = dict[str | Suffixed, QueryCheck]
+
+
+class InvalidValue(ValueError):
+    """A check's refusal that carries its own error code."""
+
+    def __init__(self, reason: str, code: str = errors.UNDEFINED_CODE):
+        super().__init__(reason)
+        self.code = code
 
 UUID_RE = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-'
                      r'[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
@@ -57,6 +100,13 @@ def required(check: Callable[[str], str]) -> Callable[[str], str]:
     return check
 
 
+def repeatable(check: QueryCheck) -> QueryCheck:
+    """``check``, marked as the check of a parameter that may be given
+    several times: the handler gets the list of its checked values."""
+    check.repeatable = True
+    return check
+
+
 def parse(environ: dict, accepted: QueryMap) -> dict:
     """The checked query parameters, by name."""
     params = _parse_given(environ.get('QUERY_STRING', ''), accepted)
@@ -67,6 +117,21 @@ def parse(environ: dict, accepted: QueryMap) -> dict:
     return params
 
 
+def _check_for(name: str, accepted: dict) -> QueryCheck | None:
+    check = accepted.get(name)
+    if check is None:
+        for key, family_check in accepted.items():
+            if isinstance(key, Suffixed) and key.matches(name):
+                return family_check
+    return check
+
+
+def _describe(accepted: dict) -> str:
+    names = sorted(key if isinstance(key, str)
+                   else key.prefix + key.pattern_text for key in accepted)
+    return ', '.join(names) or 'none'
+
+
 def _parse_given(raw: str, accepted: dict) -> dict:
     if not raw:
         return {}
@@ -75,23 +140,32 @@ def _parse_given(raw: str, accepted: dict) -> dict:
         # raw and percent-encoded bytes must be UTF-8.
         pairs = parse_qsl(raw.encode('latin-1').decode('utf-8'),
                           keep_blank_values=True, strict_parsing=True,
-                          max_num_fields=20, errors='strict')
+                          max_num_fields=getattr(accepted, 'max_fields',
+                                                 MAX_FIELDS),
+                          errors='strict')
     except (ValueError, UnicodeError):
         raise errors.HTTPError(400, 'Malformed query string.') from None
     params = {}
     for name, value in pairs:
-        check = accepted.get(name)
+        check = _check_for(name, accepted)
         if check is None:
-            allowed = ', '.join(sorted(accepted)) or 'none'
             raise errors.HTTPError(
-                400, f'Unknown query parameter {name!r}; accepted: '
-                     f'{allowed}.')
-        if name in params:
-            raise errors.HTTPError(400, f'Query parameter {name!r} is '
-                                        'given more than once.')
+                400, f'Unknown query parameter {errors.shorten(name)!r}; '
+                     f'accepted: {_describe(accepted)}.')
+        repeatable_name = getattr(check, 'repeatable', False)
+        if name in params and not repeatable_name:
+            raise errors.HTTPError(
+                400, f'Query parameter {name!r} is given more than once.',
+                code=getattr(check, 'duplicate_code', errors.UNDEFINED_CODE))
         try:
-            params[name] = check(value)
+            checked = check(value)
         except ValueError as exc:
-            raise errors.HTTPError(400, f'Invalid query parameter {name!r}:'
-                                        f' {exc}.') from None
+            raise errors.HTTPError(
+                400, f'Invalid query parameter {errors.shorten(name)!r}: '
+                     f'{exc}.',
+                code=getattr(exc, 'code', errors.UNDEFINED_CODE)) from None
+        if repeatable_name:
+            params.setdefault(name, []).append(checked)
+        else:
+            params[name] = checked
     return params

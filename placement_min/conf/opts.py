@@ -6,7 +6,9 @@ from oslo_middleware import sizelimit
 from placement_min.conf import api
 from placement_min.conf import database
 from placement_min.conf import paths
+from placement_min.conf import placement
 from placement_min.conf import security_headers
+from placement_min.conf import workarounds
 
 
 def list_opts():
@@ -17,6 +19,8 @@ def list_opts():
         ('DEFAULT', paths.OPTS),
         (api.GROUP, api.OPTS),
         (database.GROUP, database.OPTS),
+        (placement.GROUP, placement.OPTS),
         (security_headers.GROUP, security_headers.OPTS),
+        (workarounds.GROUP, workarounds.OPTS),
         ('oslo_middleware', sizelimit.OPTS + http_proxy_to_wsgi.OPTS),
     ]

@@ -1,0 +1,402 @@
+"""The query of GET /allocation_candidates: request groups, by version.
+
+``query_at(version)`` is what the operation declares: the parameters,
+the suffixed families and the value checks in force at each version, so
+the application refuses an undeclared name or a bad value before the
+handler runs. ``request_from(params, version)`` then applies the rules
+that need the whole query (which groups exist, resourceless groups,
+``same_subtree``, ``group_policy``) and builds the ``CandidateRequest``
+that storage and the search read. The rules and their error codes are
+listed in doc/allocation-candidates.md and the API description.
+"""
+
+import re
+import uuid as uuidlib
+from collections.abc import Callable
+from typing import NamedTuple
+
+from placement_min import errors
+from placement_min import microversion as mv
+from placement_min import query
+from placement_min.schemas.common import MAX_INT
+
+NUMERIC_SUFFIX = re.compile(r'[1-9][0-9]*')
+STRING_SUFFIX = re.compile(r'[a-zA-Z0-9_-]{1,64}')
+_NAME = re.compile(r'[A-Z0-9_]{1,255}')
+_AMOUNT = re.compile(r'[1-9][0-9]{0,9}')
+_LIMIT = re.compile(r'[1-9][0-9]*')
+# Families of suffixed names, and plain names, of one request group.
+GROUP_PARAMS = ('resources', 'required', 'member_of', 'in_tree')
+# Query fields one request may carry: enough for dozens of groups.
+MAX_FIELDS = 512
+
+
+class Traits(NamedTuple):
+    """What one ``required`` value (or several, merged) asks for."""
+
+    all_of: frozenset = frozenset()
+    any_of: tuple[frozenset, ...] = ()
+    forbidden: frozenset = frozenset()
+
+    def merge(self, other: 'Traits') -> 'Traits':
+        return Traits(self.all_of | other.all_of,
+                      self.any_of + other.any_of,
+                      self.forbidden | other.forbidden)
+
+
+class Aggregates(NamedTuple):
+    """What one ``member_of`` value (or several, merged) asks for: one
+    aggregate of each ``any_of`` set, none of ``forbidden``."""
+
+    any_of: tuple[frozenset, ...] = ()
+    forbidden: frozenset = frozenset()
+
+    def merge(self, other: 'Aggregates') -> 'Aggregates':
+        return Aggregates(self.any_of + other.any_of,
+                          self.forbidden | other.forbidden)
+
+
+class RequestGroup(NamedTuple):
+    suffix: str
+    resources: dict
+    traits: Traits
+    aggregates: Aggregates
+    in_tree: str | None
+
+    @property
+    def suffixed(self) -> bool:
+        return self.suffix != ''
+
+
+class CandidateRequest(NamedTuple):
+    """A checked request: groups (the unsuffixed one first), and what
+    ties them together."""
+
+    groups: tuple[RequestGroup, ...]
+    group_policy: str | None
+    limit: int | None
+    root_traits: Traits
+    same_subtree: tuple[tuple[str, ...], ...]
+
+    def class_names(self) -> set[str]:
+        return {rc for g in self.groups for rc in g.resources}
+
+    def trait_names(self) -> set[str]:
+        names = set(self.root_traits.all_of | self.root_traits.forbidden)
+        for group in self.groups:
+            t = group.traits
+            names |= t.all_of | t.forbidden
+            for any_of in t.any_of:
+                names |= any_of
+        return names
+
+
+# Value checks ------------------------------------------------------------
+
+def _split(value: str, what: str) -> list[str]:
+    items = value.split(',')
+    if any(item == '' for item in items):
+        raise ValueError(f'an empty {what} (a stray comma, or no value)')
+    return items
+
+
+def _trait_name(name: str) -> str:
+    if not _NAME.fullmatch(name):
+        raise ValueError(f'{errors.shorten(name)!r} is not a trait name '
+                         '(upper case letters, digits and "_")')
+    return name
+
+
+def resources_value(value: str) -> dict[str, int]:
+    """``RC:N,RC:N`` -> {class: amount}; each class once, 1 <= N."""
+    resources = {}
+    for item in _split(value, 'resource'):
+        name, sep, amount = item.partition(':')
+        if not sep or not _NAME.fullmatch(name):
+            raise ValueError(f'{errors.shorten(item)!r} is not '
+                             'CLASS:AMOUNT')
+        if not _AMOUNT.fullmatch(amount) or int(amount) > MAX_INT:
+            raise ValueError(f'the amount of {name} must be an integer '
+                             f'from 1 to {MAX_INT}')
+        if name in resources:
+            raise ValueError(f'{name} is given more than once')
+        resources[name] = int(amount)
+    return resources
+
+
+resources_value.schema = {
+    'type': 'string', 'pattern': r'^[A-Z0-9_]+:[1-9][0-9]*'
+                                 r'(,[A-Z0-9_]+:[1-9][0-9]*)*$'}
+
+
+def required_value(forbidden: bool, any_of: bool) -> Callable[[str], Traits]:
+    """The check of one ``required`` value at a version: ``T,T`` (all),
+    with ``!T`` (none of) if ``forbidden``, ``in:T,T`` (one of) if
+    ``any_of``."""
+
+    def check(value: str) -> Traits:
+        if value.startswith('in:'):
+            if not any_of:
+                raise ValueError('"in:" needs microversion 1.39 or later')
+            names = _split(value[3:], 'trait')
+            if any(n.startswith('!') for n in names):
+                raise ValueError('"!" cannot be used inside "in:"')
+            return Traits(any_of=(frozenset(map(_trait_name, names)),))
+        wanted, unwanted = set(), set()
+        for name in _split(value, 'trait'):
+            if name.startswith('!'):
+                if not forbidden:
+                    raise ValueError('"!" needs microversion 1.22 or '
+                                     'later')
+                unwanted.add(_trait_name(name[1:]))
+            else:
+                wanted.add(_trait_name(name))
+        return Traits(frozenset(wanted), (), frozenset(unwanted))
+
+    check.schema = {'type': 'string', 'minLength': 1}
+    return check
+
+
+def aggregate_uuid(value: str) -> str:
+    """An aggregate uuid in any form oslo's is_uuid_like accepts, as the
+    lower case dashed form aggregates are stored in."""
+    try:
+        return str(uuidlib.UUID(value))
+    except ValueError:
+        raise ValueError(f'{errors.shorten(value)!r} is not a uuid') from None
+
+
+def member_of_value(forbidden: bool) -> Callable[[str], Aggregates]:
+    """The check of one ``member_of`` value: ``U`` or ``in:U,U`` (one
+    of), and if ``forbidden`` ``!U`` or ``!in:U,U`` (none of)."""
+
+    def check(value: str) -> Aggregates:
+        negated = value.startswith('!')
+        if negated:
+            if not forbidden:
+                raise ValueError('"!" needs microversion 1.32 or later')
+            value = value[1:]
+        if value.startswith('in:'):
+            items = _split(value[3:], 'aggregate')
+            if any(item.startswith('!') for item in items):
+                raise ValueError('"!" cannot be used inside "in:"')
+        else:
+            items = _split(value, 'aggregate')
+            if len(items) > 1:
+                raise ValueError('several aggregates need "in:"')
+        uuids = frozenset(map(aggregate_uuid, items))
+        if negated:
+            return Aggregates(forbidden=uuids)
+        return Aggregates(any_of=(uuids,))
+
+    check.schema = {'type': 'string', 'minLength': 1}
+    return check
+
+
+def tree_uuid(value: str) -> str:
+    try:
+        return str(uuidlib.UUID(value))
+    except ValueError:
+        raise ValueError(f'{errors.shorten(value)!r} is not a uuid') from None
+
+
+tree_uuid.schema = {'type': 'string', 'minLength': 1}
+
+
+def limit_value(value: str) -> int:
+    if not _LIMIT.fullmatch(value):
+        raise ValueError('must be an integer of at least 1')
+    return int(value)
+
+
+limit_value.schema = {'type': 'string', 'pattern': '^[1-9][0-9]*$'}
+
+
+def group_policy_value(value: str) -> str:
+    if value not in ('none', 'isolate'):
+        raise ValueError('must be "none" or "isolate"')
+    return value
+
+
+group_policy_value.schema = {'type': 'string', 'enum': ['none', 'isolate']}
+
+
+def root_required_value(value: str) -> Traits:
+    if value.startswith('in:'):
+        raise ValueError('"in:" is not accepted in root_required')
+    traits = required_value(forbidden=True, any_of=False)(value)
+    both = traits.all_of & traits.forbidden
+    if both:
+        raise query.InvalidValue(
+            f'{", ".join(sorted(both))} both required and forbidden',
+            errors.QUERY_BAD_VALUE)
+    return traits
+
+
+root_required_value.schema = {'type': 'string', 'minLength': 1}
+root_required_value.duplicate_code = errors.QUERY_DUPLICATE_KEY
+
+
+def same_subtree_value(value: str) -> tuple[str, ...]:
+    suffixes = value.split(',')
+    if any(s == '' for s in suffixes):
+        raise query.InvalidValue('an empty group suffix',
+                                 errors.QUERY_BAD_VALUE)
+    return tuple(suffixes)
+
+
+same_subtree_value.schema = {'type': 'string', 'minLength': 1}
+
+
+# The declaration ---------------------------------------------------------
+
+# Versions at which what is accepted changes.
+CHANGES = (mv.ALLOCATION_CANDIDATES, mv.CANDIDATES_LIMIT,
+           mv.CANDIDATES_REQUIRED, mv.CANDIDATES_MEMBER_OF,
+           mv.FORBIDDEN_TRAITS, mv.MEMBER_OF_REPEATED, mv.GRANULAR_GROUPS,
+           mv.CANDIDATES_IN_TREE, mv.FORBIDDEN_AGGREGATES,
+           mv.STRING_SUFFIXES, mv.ROOT_REQUIRED, mv.SAME_SUBTREE,
+           mv.ANY_OF_TRAITS)
+
+
+def _group_checks(version) -> dict[str, query.QueryCheck]:
+    """The checks of one group's parameters at ``version``."""
+    checks = {'resources': resources_value}
+    if version >= mv.CANDIDATES_REQUIRED:
+        required = required_value(version >= mv.FORBIDDEN_TRAITS,
+                                  version >= mv.ANY_OF_TRAITS)
+        if version >= mv.ANY_OF_TRAITS:
+            required = query.repeatable(required)
+        checks['required'] = required
+    if version >= mv.CANDIDATES_MEMBER_OF:
+        member_of = member_of_value(version >= mv.FORBIDDEN_AGGREGATES)
+        if version >= mv.MEMBER_OF_REPEATED:
+            member_of = query.repeatable(member_of)
+        checks['member_of'] = member_of
+    if version >= mv.CANDIDATES_IN_TREE:
+        checks['in_tree'] = tree_uuid
+    return checks
+
+
+def _accepted(version) -> query.Accepted:
+    checks = _group_checks(version)
+    if version < mv.GRANULAR_GROUPS:
+        checks['resources'] = query.required(resources_value_once())
+    entries: dict = dict(checks)
+    if version >= mv.CANDIDATES_LIMIT:
+        entries['limit'] = limit_value
+    if version >= mv.GRANULAR_GROUPS:
+        suffix = (STRING_SUFFIX if version >= mv.STRING_SUFFIXES
+                  else NUMERIC_SUFFIX)
+        text = '{' + suffix.pattern + '}'
+        for name, check in checks.items():
+            entries[query.Suffixed(name, suffix, text)] = check
+        entries['group_policy'] = group_policy_value
+    if version >= mv.ROOT_REQUIRED:
+        entries['root_required'] = root_required_value
+    if version >= mv.SAME_SUBTREE:
+        entries['same_subtree'] = query.repeatable(same_subtree_value)
+    return query.Accepted(entries, max_fields=MAX_FIELDS)
+
+
+def resources_value_once() -> Callable[[str], dict]:
+    """A fresh ``resources`` check, so that marking it required does not
+    mark the shared one."""
+    def check(value: str) -> dict:
+        return resources_value(value)
+    check.schema = resources_value.schema
+    return check
+
+
+QUERY = {version: _accepted(version) for version in CHANGES}
+
+
+# The whole query -----------------------------------------------------------
+
+def _split_name(name: str) -> tuple[str, str] | None:
+    """(group parameter, suffix) of a group parameter's name, else None."""
+    for param in GROUP_PARAMS:
+        if name.startswith(param):
+            return param, name[len(param):]
+    return None
+
+
+def _merged(values, empty):
+    """One value, or the merge of a repeated parameter's values."""
+    if not isinstance(values, list):
+        return values
+    merged = empty
+    for value in values:
+        merged = merged.merge(value)
+    return merged
+
+
+def _bad(detail: str, code: str = errors.UNDEFINED_CODE) -> errors.HTTPError:
+    return errors.HTTPError(400, detail, code=code)
+
+
+def _group(suffix: str, given: dict) -> RequestGroup:
+    traits = _merged(given.get('required', Traits()), Traits())
+    for any_of in traits.any_of:
+        if any_of <= traits.forbidden:
+            raise _bad(f'Group {suffix!r}: every trait of "in:" '
+                       f'{",".join(sorted(any_of))} is also forbidden.')
+    both = traits.all_of & traits.forbidden
+    if both:
+        raise _bad(f'Group {suffix!r}: {", ".join(sorted(both))} both '
+                   'required and forbidden.')
+    return RequestGroup(
+        suffix, given.get('resources', {}), traits,
+        _merged(given.get('member_of', Aggregates()), Aggregates()),
+        given.get('in_tree'))
+
+
+def _check_groups(groups: dict, version) -> None:
+    """The rules on which groups a request may have."""
+    if version >= mv.SAME_SUBTREE:
+        if not any(g.get('resources') for g in groups.values()):
+            raise _bad('At least one resources or resources{suffix} '
+                       'parameter is required.', errors.QUERY_MISSING_VALUE)
+        return
+    if not groups:
+        raise _bad('At least one resources or resources{suffix} parameter '
+                   'is required.')
+    for suffix, given in groups.items():
+        if 'resources' not in given:
+            names = ', '.join(sorted(p + suffix for p in given))
+            raise _bad(f'{names} given without resources{suffix}.')
+
+
+def request_from(params: dict, version) -> CandidateRequest:
+    """The request the checked ``params`` make, after the rules that
+    involve several parameters."""
+    groups: dict[str, dict] = {}
+    for name, value in params.items():
+        split = _split_name(name)
+        if split is not None:
+            groups.setdefault(split[1], {})[split[0]] = value
+    _check_groups(groups, version)
+    ordered = sorted(groups, key=lambda s: (s != '', s))
+    built = tuple(_group(s, groups[s]) for s in ordered)
+    suffixed = [g for g in built if g.suffixed]
+    policy = params.get('group_policy')
+    if len(suffixed) >= 2 and policy is None:
+        raise _bad('group_policy (none or isolate) is required when more '
+                   'than one suffixed request group is given.')
+    same_subtree = tuple(params.get('same_subtree', ()))
+    for suffixes in same_subtree:
+        unknown = [s for s in suffixes if s not in groups or s == '']
+        if unknown:
+            raise _bad(f'same_subtree names unknown request group '
+                       f'suffixes: {", ".join(map(repr, unknown))}.',
+                       errors.QUERY_BAD_VALUE)
+    in_subtree = {s for suffixes in same_subtree for s in suffixes}
+    orphans = [g.suffix for g in built
+               if not g.resources and g.suffix not in in_subtree]
+    if orphans:
+        raise _bad('Resourceless request groups must be named in '
+                   'same_subtree: ' + ', '.join(map(repr, orphans)) + '.',
+                   errors.QUERY_BAD_VALUE)
+    return CandidateRequest(built, policy, params.get('limit'),
+                            params.get('root_required', Traits()),
+                            same_subtree)
