@@ -24,7 +24,6 @@ from placement_min.middleware.microversion import MicroversionMiddleware
 from placement_min.middleware.request_context import RequestContextMiddleware
 from placement_min.middleware.security_headers import SecurityHeaders
 from placement_min.storage import migration
-from placement_min.storage import resource_class
 from placement_min.storage.database import Database
 
 LOG = logging.getLogger(__name__)
@@ -84,14 +83,14 @@ def loadapp(conf, db: Database | None = None):
         migration.sync(db.engine)
     else:
         try:
-            resource_class.ensure_standard_classes(db)
+            migration.ensure_standard_rows(db)
         except errors.DatabaseUnavailable:
             # NOTE: a worker that uwsgi (re)starts while the database is
             # away must still load, or uwsgi (need-app) ends the whole
             # service. It answers 503 until the database is back; the
-            # next worker to start, or "db sync", adds the classes.
+            # next worker to start, or "db sync", adds the standard rows.
             LOG.warning('Database unavailable while loading; standard '
-                        'resource classes not checked')
+                        'resource classes and traits not checked')
     return build_pipeline(conf, db)
 
 

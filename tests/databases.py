@@ -18,6 +18,7 @@ from placement_min.storage import database
 from placement_min.storage import migration
 from placement_min.storage import resource_class
 from placement_min.storage import tables
+from placement_min.storage import trait
 
 URL_ENV = 'PLACEMENT_MIN_TEST_DB_URL'
 
@@ -109,7 +110,7 @@ def clear(engine: sa.Engine) -> None:
     """Back to the state of a freshly migrated database.
 
     Deleting rows is much faster than migrating a new database for
-    every test. Standard classes are kept, so ids stay as a fresh
+    every test. Standard classes and traits are kept, so ids stay as a fresh
     migration leaves them; a test that removed one gets it back.
     """
     with engine.begin() as conn:
@@ -125,5 +126,8 @@ def clear(engine: sa.Engine) -> None:
             if table is tables.resource_classes:
                 delete = delete.where(
                     table.c.name.not_in(resource_class.STANDARD))
+            elif table is tables.traits:
+                delete = delete.where(table.c.name.not_in(trait.STANDARD))
             conn.execute(delete)
         resource_class.sync_standard_classes(conn)
+        trait.sync_standard_traits(conn)

@@ -21,6 +21,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import mysql
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite
 
 from placement_min import errors
 
@@ -49,6 +52,34 @@ def _is_retryable(exc: sa.exc.DBAPIError) -> bool:
     # database is unavailable, which the client is told (503).
     args = getattr(orig, 'args', ())
     return bool(args) and args[0] in _RETRY_MYSQL_ERRNOS
+
+
+def insert_missing(conn: sa.Connection, table: sa.Table,
+                   rows: list[dict]) -> None:
+    """Insert ``rows``, skipping those whose unique key is already taken.
+
+    NOTE: each dialect's own form of "insert unless present", so that
+    two transactions adding the same row at once (workers starting
+    together, two providers joining a new aggregate) both succeed, where
+    a plain INSERT fails one of them on the unique key and, on
+    PostgreSQL, aborts the rest of its transaction.
+    """
+    if not rows:
+        return
+    name = conn.dialect.name
+    if name == 'postgresql':
+        statement = postgresql.insert(table).on_conflict_do_nothing()
+    elif name == 'sqlite':
+        statement = sqlite.insert(table).on_conflict_do_nothing()
+    elif name in ('mysql', 'mariadb'):
+        # Not INSERT IGNORE, which would also turn other errors (a
+        # broken foreign key, a value too long) into warnings.
+        key = table.primary_key.columns[0]
+        statement = mysql.insert(table).on_duplicate_key_update(
+            {key.name: key})
+    else:
+        raise NotImplementedError(f'no insert-if-missing for {name}')
+    conn.execute(statement, rows)
 
 
 def _configure_sqlite(engine: sa.Engine, busy_timeout_ms: int) -> None:

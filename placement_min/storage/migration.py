@@ -8,6 +8,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 
 from placement_min.storage import resource_class
+from placement_min.storage import trait
+from placement_min.storage.database import writer
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), 'migrations')
 
@@ -20,11 +22,23 @@ def _config(connection: sa.Connection) -> Config:
 
 
 def sync(engine: sa.Engine, revision: str = 'head') -> None:
-    """Upgrade to ``revision`` and add any missing standard classes."""
+    """Upgrade to ``revision`` and add any missing standard rows."""
     with engine.execution_options(placement_write=True).begin() as conn:
         command.upgrade(_config(conn), revision)
         if revision == 'head':
-            resource_class.sync_standard_classes(conn)
+            _sync_standard_rows(conn)
+
+
+def _sync_standard_rows(conn: sa.Connection) -> None:
+    resource_class.sync_standard_classes(conn)
+    trait.sync_standard_traits(conn)
+
+
+@writer
+def ensure_standard_rows(db, conn: sa.Connection) -> None:
+    """Add the standard classes and traits a newer os-resource-classes
+    or os-traits brought; safe when workers run it at the same moment."""
+    _sync_standard_rows(conn)
 
 
 def downgrade(engine: sa.Engine, revision: str = 'base') -> None:

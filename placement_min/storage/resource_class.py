@@ -3,7 +3,7 @@
 Standard classes are rows too, so that inventory and allocation rows can
 reference every class by foreign key. ``sync_standard_classes`` adds the
 ones a newer os-resource-classes brings; it runs at ``db sync`` and when
-the application loads.
+the application loads (``migration.ensure_standard_rows``).
 """
 
 import os_resource_classes
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from placement_min import errors
 from placement_min.storage import tables
+from placement_min.storage.database import insert_missing
 from placement_min.storage.database import reader
 from placement_min.storage.database import utcnow
 from placement_min.storage.database import writer
@@ -21,22 +22,10 @@ STANDARD = frozenset(os_resource_classes.STANDARDS)
 
 def sync_standard_classes(conn: sa.Connection) -> None:
     present = set(conn.execute(sa.select(RC.c.name)).scalars())
-    missing = [name for name in os_resource_classes.STANDARDS
-               if name not in present]
-    if missing:
-        now = utcnow()
-        conn.execute(RC.insert(), [
-            {'name': name, 'created_at': now, 'updated_at': now}
-            for name in missing])
-
-
-@writer
-def ensure_standard_classes(db, conn: sa.Connection) -> None:
-    """Add the standard classes a newer os-resource-classes brought."""
-    try:
-        sync_standard_classes(conn)
-    except sa.exc.IntegrityError:
-        pass  # another process added them at the same moment
+    now = utcnow()
+    insert_missing(conn, RC, [
+        {'name': name, 'created_at': now, 'updated_at': now}
+        for name in os_resource_classes.STANDARDS if name not in present])
 
 
 def _row(conn: sa.Connection, name: str):

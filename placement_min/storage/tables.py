@@ -117,3 +117,53 @@ allocations = sa.Table(
     sa.Index('ix_allocations_resource_class_id', 'resource_class_id'),
     sqlite_autoincrement=True,
 )
+
+# NOTE: the links to a provider go with it (ON DELETE CASCADE), so that
+# deleting a provider needs no statement per kind of link; the links to
+# a trait do not, so that a trait still in use cannot be deleted even by
+# a delete that races the check for links.
+traits = sa.Table(
+    'traits', metadata,
+    sa.Column('id', sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column('name', sa.String(255), nullable=False),
+    *_timestamps(),
+    sa.UniqueConstraint('name', name='uniq_traits0name'),
+    sqlite_autoincrement=True,
+)
+
+resource_provider_traits = sa.Table(
+    'resource_provider_traits', metadata,
+    sa.Column('resource_provider_id', sa.Integer,
+              sa.ForeignKey('resource_providers.id',
+                            name='fk_rp_traits_resource_provider_id',
+                            ondelete='CASCADE'),
+              primary_key=True),
+    sa.Column('trait_id', sa.Integer,
+              sa.ForeignKey('traits.id', name='fk_rp_traits_trait_id'),
+              primary_key=True),
+    sa.Index('ix_resource_provider_traits_trait_id', 'trait_id',
+             'resource_provider_id'),
+)
+
+placement_aggregates = sa.Table(
+    'placement_aggregates', metadata,
+    sa.Column('id', sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column('uuid', sa.String(36), nullable=False),
+    sa.UniqueConstraint('uuid', name='uniq_placement_aggregates0uuid'),
+    sqlite_autoincrement=True,
+)
+
+resource_provider_aggregates = sa.Table(
+    'resource_provider_aggregates', metadata,
+    sa.Column('resource_provider_id', sa.Integer,
+              sa.ForeignKey('resource_providers.id',
+                            name='fk_rp_aggregates_resource_provider_id',
+                            ondelete='CASCADE'),
+              primary_key=True),
+    sa.Column('aggregate_id', sa.Integer,
+              sa.ForeignKey('placement_aggregates.id',
+                            name='fk_rp_aggregates_aggregate_id'),
+              primary_key=True),
+    sa.Index('ix_resource_provider_aggregates_aggregate_id', 'aggregate_id',
+             'resource_provider_id'),
+)

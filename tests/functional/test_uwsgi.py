@@ -7,6 +7,13 @@ import re
 import pytest
 import requests
 
+import sqlalchemy as sa
+
+from placement_min.storage import migration
+from placement_min.storage import resource_class
+from placement_min.storage import tables
+from placement_min.storage import trait
+from tests import databases
 from tests import servers
 
 HEADERS = {'X-Auth-Token': 'admin',
@@ -105,3 +112,39 @@ def test_console_script_serves(tmp_path, db_url):
         assert versions['versions'][0]['max_version'] == '1.39'
     finally:
         _assert_stopped(server)
+
+
+def test_four_workers_start_together_on_a_fresh_database(tmp_path,
+                                                         empty_db_url):
+    """Every worker adds the standard classes and traits it finds
+    missing as it loads; four loading at once on a database that has
+    the schema and no rows yet must all come up, the rows once each."""
+    engine = databases.engine_for(empty_db_url)
+    try:
+        migration.sync(engine)
+        with engine.begin() as conn:
+            conn.execute(tables.traits.delete())
+            conn.execute(tables.resource_classes.delete())
+        config = servers.write_config(tmp_path, empty_db_url)
+        server = servers.start_uwsgi(tmp_path, config, processes=4)
+        try:
+            log = server.log()
+            assert log.count(servers.APP_LOADED) == 4, log
+            for failure in ('Traceback', 'locked', 'died', 'ERROR'):
+                assert failure not in log, log
+            session = requests.Session()
+            session.headers.update(HEADERS)
+            for _ in range(8):
+                assert session.get(
+                    f'{server.url}/resource_classes').status_code == 200
+        finally:
+            assert server.stop() is not None
+        with engine.connect() as conn:
+            traits = list(conn.execute(
+                sa.select(tables.traits.c.name)).scalars())
+            classes = list(conn.execute(
+                sa.select(tables.resource_classes.c.name)).scalars())
+        assert sorted(traits) == sorted(trait.STANDARD)
+        assert sorted(classes) == sorted(resource_class.STANDARD)
+    finally:
+        engine.dispose()

@@ -36,11 +36,21 @@ LOOKUPS = [
     ('allocations', ('resource_class_id',), False),
     ('consumers', ('uuid',), True),
     ('consumers', ('project_id', 'user_id'), False),
+    ('traits', ('name',), True),
+    ('resource_provider_traits', ('resource_provider_id', 'trait_id'), True),
+    ('resource_provider_traits', ('trait_id', 'resource_provider_id'),
+     False),
+    ('placement_aggregates', ('uuid',), True),
+    ('resource_provider_aggregates', ('resource_provider_id',
+                                      'aggregate_id'), True),
+    ('resource_provider_aggregates', ('aggregate_id',
+                                      'resource_provider_id'), False),
 ]
 
 # Tables that grow with the deployment; resource_classes stays small.
 BIG_TABLES = ('resource_providers', 'inventories', 'allocations',
-              'consumers')
+              'consumers', 'resource_provider_traits', 'placement_aggregates',
+              'resource_provider_aggregates')
 
 
 def _indexed(inspector, table: str) -> list[tuple[tuple, bool]]:
