@@ -56,14 +56,17 @@ def _enforce(req: PlacementRequest, operation: Operation,
 
 class PlacementApp:
 
-    def __init__(self, db, max_json_depth: int, router: Router | None = None):
+    def __init__(self, db, max_json_depth: int, router: Router | None = None,
+                 conf=None):
         self.db = db
         self.max_json_depth = max_json_depth
         self.router = router or Router()
+        self.conf = conf
 
     def __call__(self, environ, start_response):
         req = PlacementRequest(environ)
         req.db = self.db
+        req.conf = self.conf
         req.max_json_depth = self.max_json_depth
         try:
             handler, raw_items = self.router.match(

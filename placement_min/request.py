@@ -19,6 +19,7 @@ class PlacementRequest(webob.Request):
     """
 
     db: Any = None
+    conf: Any = None
     max_json_depth = 8
     path_items: dict[str, Any] = {}
     query: dict[str, Any] = {}

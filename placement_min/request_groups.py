@@ -36,24 +36,24 @@ class Traits(NamedTuple):
 
     all_of: frozenset = frozenset()
     any_of: tuple[frozenset, ...] = ()
-    forbidden: frozenset = frozenset()
+    none_of: frozenset = frozenset()
 
     def merge(self, other: 'Traits') -> 'Traits':
         return Traits(self.all_of | other.all_of,
                       self.any_of + other.any_of,
-                      self.forbidden | other.forbidden)
+                      self.none_of | other.none_of)
 
 
 class Aggregates(NamedTuple):
     """What one ``member_of`` value (or several, merged) asks for: one
-    aggregate of each ``any_of`` set, none of ``forbidden``."""
+    aggregate of each ``any_of`` set, none of ``none_of``."""
 
     any_of: tuple[frozenset, ...] = ()
-    forbidden: frozenset = frozenset()
+    none_of: frozenset = frozenset()
 
     def merge(self, other: 'Aggregates') -> 'Aggregates':
         return Aggregates(self.any_of + other.any_of,
-                          self.forbidden | other.forbidden)
+                          self.none_of | other.none_of)
 
 
 class RequestGroup(NamedTuple):
@@ -82,10 +82,10 @@ class CandidateRequest(NamedTuple):
         return {rc for g in self.groups for rc in g.resources}
 
     def trait_names(self) -> set[str]:
-        names = set(self.root_traits.all_of | self.root_traits.forbidden)
+        names = set(self.root_traits.all_of | self.root_traits.none_of)
         for group in self.groups:
             t = group.traits
-            names |= t.all_of | t.forbidden
+            names |= t.all_of | t.none_of
             for any_of in t.any_of:
                 names |= any_of
         return names
@@ -186,7 +186,7 @@ def member_of_value(forbidden: bool) -> Callable[[str], Aggregates]:
                 raise ValueError('several aggregates need "in:"')
         uuids = frozenset(map(aggregate_uuid, items))
         if negated:
-            return Aggregates(forbidden=uuids)
+            return Aggregates(none_of=uuids)
         return Aggregates(any_of=(uuids,))
 
     check.schema = {'type': 'string', 'minLength': 1}
@@ -225,7 +225,7 @@ def root_required_value(value: str) -> Traits:
     if value.startswith('in:'):
         raise ValueError('"in:" is not accepted in root_required')
     traits = required_value(forbidden=True, any_of=False)(value)
-    both = traits.all_of & traits.forbidden
+    both = traits.all_of & traits.none_of
     if both:
         raise query.InvalidValue(
             f'{", ".join(sorted(both))} both required and forbidden',
@@ -338,10 +338,10 @@ def _bad(detail: str, code: str = errors.UNDEFINED_CODE) -> errors.HTTPError:
 def _group(suffix: str, given: dict) -> RequestGroup:
     traits = _merged(given.get('required', Traits()), Traits())
     for any_of in traits.any_of:
-        if any_of <= traits.forbidden:
+        if any_of <= traits.none_of:
             raise _bad(f'Group {suffix!r}: every trait of "in:" '
                        f'{",".join(sorted(any_of))} is also forbidden.')
-    both = traits.all_of & traits.forbidden
+    both = traits.all_of & traits.none_of
     if both:
         raise _bad(f'Group {suffix!r}: {", ".join(sorted(both))} both '
                    'required and forbidden.')

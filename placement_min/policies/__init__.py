@@ -3,6 +3,7 @@
 import itertools
 
 from placement_min.policies import allocation
+from placement_min.policies import allocation_candidate
 from placement_min.policies import base
 from placement_min.policies import inventory
 from placement_min.policies import resource_class
@@ -17,5 +18,6 @@ def list_rules():
         inventory.RULES,
         resource_class.RULES,
         allocation.RULES,
+        allocation_candidate.RULES,
         usage.RULES,
     ))

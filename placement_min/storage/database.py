@@ -108,8 +108,13 @@ def _configure_sqlite(engine: sa.Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, 'begin')
     def on_begin(conn):
-        if conn.get_execution_options().get('placement_write'):
+        options = conn.get_execution_options()
+        if options.get('placement_write'):
             conn.exec_driver_sql('BEGIN IMMEDIATE')
+        elif options.get('placement_snapshot'):
+            # A deferred BEGIN: the first read fixes the snapshot that
+            # every later read of the transaction sees.
+            conn.exec_driver_sql('BEGIN')
 
 
 class WriterQueue:
@@ -183,6 +188,7 @@ class Database:
     def __init__(self, engine: sa.Engine, max_retries: int = 5):
         self.engine = engine
         self.write_engine = engine.execution_options(placement_write=True)
+        self.snapshot_engine = _snapshot_engine(engine)
         self.max_retries = max_retries
         self.writer_queue = _writer_queue(engine)
 
@@ -191,13 +197,18 @@ class Database:
         return cls(create_engine(conf),
                    conf.placement_database.max_retries)
 
-    def run(self, fn: Callable[..., Any], write: bool, *args, **kwargs):
+    def run(self, fn: Callable[..., Any], write: bool, *args,
+            snapshot: bool = False, **kwargs):
         """Run ``fn(self, conn, *args)`` in one transaction.
 
         A write is retried when it lost a deadlock or serialisation race;
-        ``fn`` must therefore do nothing but database work.
+        ``fn`` must therefore do nothing but database work. A
+        ``snapshot`` read sees one state of the database in all its
+        statements.
         """
         engine = self.write_engine if write else self.engine
+        if snapshot:
+            engine = self.snapshot_engine
         attempt = 0
         while True:
             try:
@@ -235,12 +246,35 @@ class Database:
             raise errors.DatabaseUnavailable() from None
 
 
+def _snapshot_engine(engine: sa.Engine) -> sa.Engine:
+    """The engine whose transactions read one snapshot throughout.
+
+    NOTE: PostgreSQL's default, READ COMMITTED, takes a new snapshot per
+    statement; REPEATABLE READ keeps the first one (and a read-only
+    transaction there never fails to serialise). InnoDB's default is
+    already REPEATABLE READ; SQLite gets a BEGIN (``on_begin``).
+    """
+    if engine.dialect.name == 'postgresql':
+        return engine.execution_options(isolation_level='REPEATABLE READ')
+    return engine.execution_options(placement_snapshot=True)
+
+
 def reader(fn: Callable) -> Callable:
     """Mark a storage function ``fn(db, conn, ...)`` as a read."""
 
     @functools.wraps(fn)
     def call(db: Database, *args, **kwargs):
         return db.run(fn, False, *args, **kwargs)
+    return call
+
+
+def snapshot_reader(fn: Callable) -> Callable:
+    """Mark a storage function ``fn(db, conn, ...)`` as a read of several
+    statements that must agree with each other."""
+
+    @functools.wraps(fn)
+    def call(db: Database, *args, **kwargs):
+        return db.run(fn, False, *args, snapshot=True, **kwargs)
     return call
 
 

@@ -1,0 +1,452 @@
+"""Allocation candidates: combining providers in memory, pruned early.
+
+The storage layer hands over every provider of the trees that could
+serve (``storage.allocation_candidate.World``); this module finds the
+combinations, per anchor tree, by a depth-first search that drops a
+partial combination as soon as it breaks capacity, ``isolate``,
+``same_subtree`` or the nested rule below 1.29, stops at the limit, the
+cap or the work budget, and merges identical candidates.
+doc/allocation-candidates.md explains the design and its bounds.
+"""
+
+import logging
+import random
+import time
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from placement_min import microversion as mv
+from placement_min.request_groups import Aggregates
+from placement_min.request_groups import CandidateRequest
+from placement_min.request_groups import RequestGroup
+from placement_min.request_groups import Traits
+from placement_min.storage.allocation_candidate import SHARING_TRAIT
+from placement_min.storage.allocation_candidate import World
+
+LOG = logging.getLogger(__name__)
+
+# Search steps between two looks at the clock.
+_CLOCK_EVERY = 256
+
+
+class Settings(NamedTuple):
+    """The [placement] options the search follows."""
+
+    randomize: bool = False
+    max_candidates: int = -1
+    breadth_first: bool = False
+    budget_ms: int = 3000
+
+
+class Candidate(NamedTuple):
+    """One allocation request: ((provider id, class, amount), ...) in a
+    canonical order, and ((suffix, (provider id, ...)), ...) per group."""
+
+    allocations: tuple
+    mappings: tuple
+
+
+class Result(NamedTuple):
+    candidates: list
+    cut: bool           # the budget ended the search
+
+
+class _BudgetSpent(Exception):
+    pass
+
+
+def traits_match(wanted: Traits, held: set) -> bool:
+    return (wanted.all_of <= held and not (wanted.none_of & held)
+            and all(any_of & held for any_of in wanted.any_of))
+
+
+def aggregates_match(wanted: Aggregates, member: set) -> bool:
+    return (not (wanted.none_of & member)
+            and all(any_of & member for any_of in wanted.any_of))
+
+
+class _Slot(NamedTuple):
+    """One step of the search: a class of the unsuffixed group, or a
+    whole suffixed group. ``passing`` are the ids of providers that
+    pass the slot's own tests, ``by_root`` the same per tree."""
+
+    group: RequestGroup
+    resources: tuple          # ((class, amount), ...)
+    passing: frozenset
+    by_root: dict
+    sharing: tuple            # passing sharing providers
+    same_as_previous: bool    # interchangeable with the slot before it
+
+
+class _Search:
+    """The state of one request's search over every anchor."""
+
+    def __init__(self, request: CandidateRequest, world: World, version,
+                 settings: Settings):
+        self.request = request
+        self.providers = world.providers
+        self.version = version
+        self.settings = settings
+        self.isolate = request.group_policy == 'isolate'
+        self.show_mappings = version >= mv.CANDIDATES_MAPPINGS
+        # Below 1.29, with any nested provider in the database, one tree
+        # may give at most one provider to a candidate.
+        self.one_per_tree = bool(world.nested)
+        self.trees: dict[int, list[int]] = {}
+        for rp in self.providers.values():
+            self.trees.setdefault(rp.root_id, []).append(rp.id)
+        self.sharing_ids = {rp.id for rp in self.providers.values()
+                            if SHARING_TRAIT in rp.traits}
+        self.unsuffixed = next((g for g in request.groups
+                                if not g.suffixed), None)
+        self.roots_by_uuid = {rp.uuid: rp.root_id
+                              for rp in self.providers.values()}
+        self.slots = self._slots()
+        self.subtrees = [set(s) for s in request.same_subtree]
+        self.last_of_subtree = self._last_slot_of_subtrees()
+        self.last_unsuffixed = max(
+            (i for i, s in enumerate(self.slots) if not s.group.suffixed),
+            default=-1)
+        self._ancestors: dict[int, frozenset] = {}
+        self.steps = 0
+        self.deadline = time.monotonic() + settings.budget_ms / 1000.0
+
+    # -- what each slot may use ------------------------------------------
+
+    def _tree_of(self, uuid: str | None) -> int | None:
+        """Root id of the provider ``uuid``; -1 if it is not known."""
+        if uuid is None:
+            return None
+        return self.roots_by_uuid.get(uuid, -1)
+
+    def _member_aggregates(self, rp) -> set:
+        """Aggregates that count for the unsuffixed group: the
+        provider's own, and unless it is a sharing provider its root's."""
+        if rp.id in self.sharing_ids or rp.root_id == rp.id:
+            return rp.aggregates
+        return rp.aggregates | self.providers[rp.root_id].aggregates
+
+    def _passes(self, group: RequestGroup, resources: tuple, rp,
+                tree: int | None) -> bool:
+        if tree is not None and rp.root_id != tree:
+            return False
+        for rc, amount in resources:
+            inventory = rp.inventories.get(rc)
+            if inventory is None or not inventory.fits(amount):
+                return False
+        if group.suffixed:
+            return (traits_match(group.traits, rp.traits)
+                    and aggregates_match(group.aggregates, rp.aggregates))
+        if group.traits.none_of & rp.traits:
+            return False
+        root = self.providers[rp.root_id]
+        if group.aggregates.none_of & (rp.aggregates | root.aggregates):
+            return False
+        member = self._member_aggregates(rp)
+        return all(any_of & member for any_of in group.aggregates.any_of)
+
+    def _slot(self, group: RequestGroup, resources: tuple,
+              previous) -> _Slot:
+        tree = self._tree_of(group.in_tree)
+        passing = [rp.id for rp in self.providers.values()
+                   if self._passes(group, resources, rp, tree)]
+        by_root: dict[int, list[int]] = {}
+        for rp_id in sorted(passing):
+            by_root.setdefault(self.providers[rp_id].root_id,
+                               []).append(rp_id)
+        same = (previous is not None and previous.group.suffixed
+                and group.suffixed and not self.show_mappings
+                and previous.group[1:] == group[1:])
+        return _Slot(group, resources, frozenset(passing), by_root,
+                     tuple(sorted(p for p in passing
+                                  if p in self.sharing_ids)), same)
+
+    def _slots(self) -> list[_Slot]:
+        slots: list[_Slot] = []
+        in_subtree = [s for subtree in self.request.same_subtree
+                      for s in subtree]
+        suffixed = sorted(
+            (g for g in self.request.groups if g.suffixed),
+            key=lambda g: (g.suffix not in in_subtree,
+                           in_subtree.index(g.suffix)
+                           if g.suffix in in_subtree else 0,
+                           sorted(g.resources.items()), g.suffix))
+        if self.unsuffixed is not None:
+            for rc, amount in sorted(self.unsuffixed.resources.items()):
+                slots.append(self._slot(self.unsuffixed, ((rc, amount),),
+                                        None))
+        for group in suffixed:
+            slots.append(self._slot(group,
+                                    tuple(sorted(group.resources.items())),
+                                    slots[-1] if slots else None))
+        return slots
+
+    def _last_slot_of_subtrees(self) -> dict[int, list[set]]:
+        last: dict[int, list[set]] = {}
+        for subtree in self.subtrees:
+            index = max(i for i, s in enumerate(self.slots)
+                        if s.group.suffix in subtree)
+            last.setdefault(index, []).append(subtree)
+        return last
+
+    # -- anchors -----------------------------------------------------------
+
+    def _anchor_ok(self, root_id: int) -> bool:
+        root = self.providers[root_id]
+        if not traits_match(self.request.root_traits, root.traits):
+            return False
+        group = self.unsuffixed
+        if group is None:
+            return True
+        if group.in_tree is not None and self._tree_of(
+                group.in_tree) != root_id:
+            return False
+        return not (group.aggregates.none_of & root.aggregates)
+
+    def _sharing_for(self, root_id: int) -> set:
+        """Sharing providers outside the tree that share an aggregate
+        with one of its providers."""
+        if not self.sharing_ids:
+            return set()
+        tree = self.trees[root_id]
+        aggregates = set().union(*(self.providers[p].aggregates
+                                   for p in tree))
+        return {s for s in self.sharing_ids
+                if self.providers[s].root_id != root_id
+                and self.providers[s].aggregates & aggregates}
+
+    def _options(self, root_id: int) -> list[list[int]] | None:
+        sharing = self._sharing_for(root_id)
+        options = []
+        for slot in self.slots:
+            found = list(slot.by_root.get(root_id, ()))
+            if sharing:
+                found += [s for s in slot.sharing if s in sharing]
+            if not found:
+                return None
+            options.append(found)
+        if self.isolate and not self._can_isolate(options):
+            return None
+        return options
+
+    def _can_isolate(self, options: list[list[int]]) -> bool:
+        """A matching of suffixed slots to distinct providers exists."""
+        owner: dict[int, int] = {}
+
+        def assign(i: int, seen: set) -> bool:
+            for p in options[i]:
+                if p in seen:
+                    continue
+                seen.add(p)
+                if p not in owner or assign(owner[p], seen):
+                    owner[p] = i
+                    return True
+            return False
+
+        return all(assign(i, set()) for i, slot in enumerate(self.slots)
+                   if slot.group.suffixed)
+
+    # -- the search --------------------------------------------------------
+
+    def _tick(self) -> None:
+        self.steps += 1
+        if (self.steps % _CLOCK_EVERY == 0
+                and time.monotonic() > self.deadline):
+            raise _BudgetSpent()
+
+    def _ancestors_of(self, rp_id: int) -> frozenset:
+        found = self._ancestors.get(rp_id)
+        if found is None:
+            chain, current = [], rp_id
+            while current is not None:
+                chain.append(current)
+                current = self.providers[current].parent_id
+            found = self._ancestors[rp_id] = frozenset(chain)
+        return found
+
+    def subtree_ok(self, chosen: list, upto: int, complete: list) -> bool:
+        """``same_subtree``: the providers chosen so far for the groups
+        of each set are in one tree; for a set whose last group was just
+        placed, one of them is an ancestor-or-self of all."""
+        for subtree in self.subtrees:
+            members = [chosen[i] for i in range(upto + 1)
+                       if self.slots[i].group.suffix in subtree]
+            if len({self.providers[p].root_id for p in members}) > 1:
+                return False
+        for subtree in complete:
+            members = {chosen[i] for i in range(upto + 1)
+                       if self.slots[i].group.suffix in subtree}
+            common = frozenset.intersection(
+                *(self._ancestors_of(p) for p in members))
+            if not common & members:
+                return False
+        return True
+
+    def unsuffixed_traits_ok(self, chosen: list) -> bool:
+        held: set = set()
+        for i in range(self.last_unsuffixed + 1):
+            held |= self.providers[chosen[i]].traits
+        return traits_match(self.unsuffixed.traits, held)
+
+    def anchor(self, root_id: int) -> Iterator[Candidate]:
+        """The candidates anchored at ``root_id`` (repeats included)."""
+        self._tick()
+        if not self._anchor_ok(root_id):
+            return
+        options = self._options(root_id)
+        if options is None:
+            return
+        combination = _Combination(self)
+        slots, count = self.slots, len(self.slots)
+
+        def walk(i: int) -> Iterator[Candidate]:
+            if i == count:
+                yield self._candidate(combination.placed, combination.chosen)
+                return
+            start = (combination.position[i - 1]
+                     if slots[i].same_as_previous else 0)
+            for index in range(start, len(options[i])):
+                self._tick()
+                p = options[i][index]
+                if combination.place(i, p, index):
+                    yield from walk(i + 1)
+                    combination.unplace(i, p)
+
+        yield from walk(0)
+
+    def _candidate(self, placed: dict, chosen: list) -> Candidate:
+        allocations = tuple(sorted((p, rc, amount)
+                                   for (p, rc), amount in placed.items()))
+        if not self.show_mappings:
+            return Candidate(allocations, ())
+        by_group: dict[str, set] = {}
+        for slot, p in zip(self.slots, chosen, strict=True):
+            by_group.setdefault(slot.group.suffix, set()).add(p)
+        return Candidate(allocations, tuple(
+            (suffix, tuple(sorted(ps))) for suffix, ps in
+            sorted(by_group.items())))
+
+    def _anchors(self) -> Iterator[Candidate]:
+        roots = sorted(self.trees)
+        if not self.settings.breadth_first:
+            for root_id in roots:
+                yield from self.anchor(root_id)
+            return
+        walking = [self.anchor(r) for r in roots]
+        while walking:
+            still = []
+            for walker in walking:
+                found = next(walker, None)
+                if found is not None:
+                    yield found
+                    still.append(walker)
+            walking = still
+
+    def run(self) -> Result:
+        settings, limit = self.settings, self.request.limit
+        wanted = None
+        if limit is not None and not settings.randomize:
+            wanted = limit
+        if settings.max_candidates >= 0:
+            wanted = (settings.max_candidates if wanted is None
+                      else min(wanted, settings.max_candidates))
+        seen: set = set()
+        found: list[Candidate] = []
+        cut = False
+        if wanted != 0 and self.slots:
+            try:
+                for candidate in self._anchors():
+                    if candidate in seen:
+                        continue
+                    seen.add(candidate)
+                    found.append(candidate)
+                    if wanted is not None and len(found) >= wanted:
+                        break
+            except _BudgetSpent:
+                cut = True
+        if limit is not None and limit < len(found):
+            found = (random.sample(found, limit) if settings.randomize
+                     else found[:limit])
+        elif settings.randomize:
+            random.shuffle(found)
+        return Result(found, cut)
+
+
+class _Combination:
+    """A partial combination: what is placed where, checked and undone
+    one slot at a time (doc/allocation-candidates.md, section 3)."""
+
+    def __init__(self, search: _Search):
+        self.search = search
+        count = len(search.slots)
+        self.placed: dict[tuple, int] = {}      # (provider, class) -> sum
+        self.isolated: set = set()              # providers of suffixed
+        self.tree_users: dict[int, list] = {}   # root -> [provider, uses]
+        self.chosen: list = [None] * count
+        self.position = [0] * count             # option index per slot
+
+    def _fits(self, rp, resources: tuple) -> bool:
+        for rc, amount in resources:
+            before = self.placed.get((rp.id, rc))
+            if before:
+                inventory = rp.inventories[rc]
+                total = before + amount
+                if (total > inventory.max_unit
+                        or inventory.used + total > inventory.capacity):
+                    return False
+        return True
+
+    def place(self, i: int, p: int, index: int) -> bool:
+        """Put provider ``p`` in slot ``i`` if the combination stays
+        valid; False (and nothing changed) if not."""
+        search = self.search
+        slot = search.slots[i]
+        rp = search.providers[p]
+        isolated = search.isolate and slot.group.suffixed
+        if not self._fits(rp, slot.resources):
+            return False
+        if isolated and p in self.isolated:
+            return False
+        if search.one_per_tree:
+            user = self.tree_users.get(rp.root_id)
+            if user is not None and user[0] != p:
+                return False
+        self.chosen[i] = p
+        if search.subtrees and not search.subtree_ok(
+                self.chosen, i, search.last_of_subtree.get(i, ())):
+            return False
+        if (i == search.last_unsuffixed
+                and not search.unsuffixed_traits_ok(self.chosen)):
+            return False
+        for rc, amount in slot.resources:
+            self.placed[(p, rc)] = self.placed.get((p, rc), 0) + amount
+        if isolated:
+            self.isolated.add(p)
+        if search.one_per_tree:
+            self.tree_users.setdefault(rp.root_id, [p, 0])[1] += 1
+        self.position[i] = index
+        return True
+
+    def unplace(self, i: int, p: int) -> None:
+        search = self.search
+        slot = search.slots[i]
+        for rc, amount in slot.resources:
+            left = self.placed[(p, rc)] - amount
+            if left:
+                self.placed[(p, rc)] = left
+            else:
+                del self.placed[(p, rc)]
+        if search.isolate and slot.group.suffixed:
+            self.isolated.discard(p)
+        if search.one_per_tree:
+            root_id = search.providers[p].root_id
+            user = self.tree_users[root_id]
+            user[1] -= 1
+            if not user[1]:
+                del self.tree_users[root_id]
+
+
+def find(request: CandidateRequest, world: World, version,
+         settings: Settings) -> Result:
+    """The distinct candidates for ``request``, at most ``limit``."""
+    return _Search(request, world, version, settings).run()
