@@ -138,28 +138,55 @@ def _ranges(by_version: dict, low, high) -> list[tuple]:
     return ranges
 
 
+def _query_maps(variants: list[tuple]):
+    """(first version, accepted map) of every query map in force."""
+    for low, high, handler in variants:
+        for start, _end, accepted in _ranges(handler.operation.query, low,
+                                             high):
+            yield start, accepted
+
+
 def _parameters(template: str, variants: list[tuple]) -> list[dict]:
     parameters = [{
         'name': name, 'in': 'path', 'required': True,
         'schema': json_schema(PATH_ITEMS[name]),
     } for name in router.path_item_names(template)]
     parameters.append({'$ref': '#/components/parameters/microversion'})
-    first_seen = {}
-    for low, high, handler in variants:
-        for start, _end, accepted in _ranges(handler.operation.query, low,
-                                             high):
-            for name, check in accepted.items():
-                if name not in first_seen:
-                    first_seen[name] = (start, check)
+    first_seen, repeatable = {}, {}
+    for start, accepted in _query_maps(variants):
+        for name, check in accepted.items():
+            if not isinstance(name, str):
+                continue
+            first_seen.setdefault(name, (start, check))
+            if getattr(check, 'repeatable', False):
+                repeatable.setdefault(name, start)
     for name, (start, check) in sorted(first_seen.items()):
+        if name in repeatable:
+            times = f'repeatable from {_versions_text(repeatable[name])}'
+        else:
+            times = 'at most once'
         parameters.append({
             'name': name, 'in': 'query',
             'required': getattr(check, 'required', False),
             'schema': check.schema,
-            'description': f'Accepted from {_versions_text(start)}, at most '
-                           'once; any other parameter is a 400.',
+            'description': f'Accepted from {_versions_text(start)}, '
+                           f'{times}; any other parameter is a 400.',
         })
     return parameters
+
+
+def _families(variants: list[tuple]) -> list[dict]:
+    """Suffixed parameter names (``resources1``, ``required_gpu``): the
+    prefix, the suffix pattern and the first version of each."""
+    found = {}
+    for start, accepted in _query_maps(variants):
+        for key in accepted:
+            if not isinstance(key, str):
+                found.setdefault((key.prefix, key.suffix.pattern), start)
+    return [{'prefix': prefix, 'suffix': f'^{pattern}$',
+             'since': f'{since.major}.{since.minor}'}
+            for (prefix, pattern), since in sorted(
+                found.items(), key=lambda item: (item[1], item[0]))]
 
 
 def _request_body(variants: list[tuple]) -> dict | None:
@@ -241,6 +268,13 @@ def _operation(route: router.Route, variants: list[tuple]) -> dict:
         'description': '\n\n'.join(lines),
         'parameters': _parameters(route.template, variants),
     }
+    families = _families(variants)
+    if families:
+        operation['description'] += '\n\nSuffixed query parameters ' \
+            '(any other name is a 400): ' + '; '.join(
+                f'{f["prefix"]}{{suffix}} with suffix matching '
+                f'{f["suffix"]} from {f["since"]}' for f in families) + '.'
+        operation['x-query-parameter-patterns'] = families
     body = _request_body(variants)
     if body is not None:
         operation['requestBody'] = body
