@@ -306,6 +306,34 @@ class ConsumerNotFound(NotFound):
     template = 'No allocations for consumer {uuid}.'
 
 
+class TraitNotFound(NotFound):
+    status = 404
+    code = UNDEFINED_CODE
+    template = 'No such trait {name}.'
+
+
+class UnknownTraits(PlacementError):
+    """A body or query names traits that do not exist (400, not 404)."""
+
+    status = 400
+    code = UNDEFINED_CODE
+    template = 'No such trait(s): {names}.'
+
+
+class StandardTrait(PlacementError):
+    status = 400
+    code = UNDEFINED_CODE
+    template = ('Trait {name} is a standard trait and cannot be deleted; '
+                'only CUSTOM_ traits can.')
+
+
+class TraitInUse(PlacementError):
+    status = 409
+    code = UNDEFINED_CODE
+    template = ('Trait {name} is associated with at least one resource '
+                'provider and cannot be deleted.')
+
+
 class DatabaseUnavailable(Exception):
     """The database cannot be reached; carries no driver text on purpose."""
 
