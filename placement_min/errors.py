@@ -292,14 +292,6 @@ class AllocationTargetMissing(PlacementError):
                 '{resource_class}.')
 
 
-class UnknownTraits(PlacementError):
-    """A query names traits that do not exist (400)."""
-
-    status = 400
-    code = UNDEFINED_CODE
-    template = 'No such trait(s): {names}.'
-
-
 class ConsumerNotFound(NotFound):
     status = 404
     code = UNDEFINED_CODE
