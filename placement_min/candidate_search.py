@@ -25,8 +25,8 @@ from placement_min.storage.allocation_candidate import World
 
 LOG = logging.getLogger(__name__)
 
-# Search steps between two looks at the clock.
-_CLOCK_EVERY = 256
+# Search steps between two looks at the clock: 256.
+_CLOCK_MASK = 255
 
 
 class Settings(NamedTuple):
@@ -39,8 +39,9 @@ class Settings(NamedTuple):
 
 
 class Candidate(NamedTuple):
-    """One allocation request: ((provider id, class, amount), ...) in a
-    canonical order, and ((suffix, (provider id, ...)), ...) per group."""
+    """One allocation request: (((provider id, class), amount), ...) in
+    a canonical order, and ((suffix, (provider id, ...)), ...) per group
+    (from 1.34; empty before)."""
 
     allocations: tuple
     mappings: tuple
@@ -107,6 +108,10 @@ class _Search:
         self.last_unsuffixed = max(
             (i for i, s in enumerate(self.slots) if not s.group.suffixed),
             default=-1)
+        # (suffix, slot index) of the suffixed groups, by suffix.
+        self.suffixed_slots = sorted((s.group.suffix, i)
+                                     for i, s in enumerate(self.slots)
+                                     if s.group.suffixed)
         self._ancestors: dict[int, frozenset] = {}
         self.steps = 0
         self.deadline = time.monotonic() + settings.budget_ms / 1000.0
@@ -250,7 +255,7 @@ class _Search:
 
     def _tick(self) -> None:
         self.steps += 1
-        if (self.steps % _CLOCK_EVERY == 0
+        if (not self.steps & _CLOCK_MASK
                 and time.monotonic() > self.deadline):
             raise _BudgetSpent()
 
@@ -296,35 +301,54 @@ class _Search:
         options = self._options(root_id)
         if options is None:
             return
+        yield from self._walk(options)
+
+    def _walk(self, options: list[list[int]]) -> Iterator[Candidate]:
+        """Depth-first over the slots, one frame (no recursion): at each
+        level the next option that keeps the combination valid, back up
+        a level when none is left."""
         combination = _Combination(self)
-        slots, count = self.slots, len(self.slots)
-
-        def walk(i: int) -> Iterator[Candidate]:
-            if i == count:
-                yield self._candidate(combination.placed, combination.chosen)
-                return
-            start = (combination.position[i - 1]
-                     if slots[i].same_as_previous else 0)
-            for index in range(start, len(options[i])):
+        place, unplace = combination.place, combination.unplace
+        isolated = combination.isolated
+        interchangeable = [s.same_as_previous for s in self.slots]
+        exclusive = combination.exclusive
+        last = len(options) - 1
+        next_option = [0] * len(options)
+        level = 0
+        while level >= 0:
+            choices = options[level]
+            index = next_option[level]
+            while index < len(choices):
                 self._tick()
-                p = options[i][index]
-                if combination.place(i, p, index):
-                    yield from walk(i + 1)
-                    combination.unplace(i, p)
-
-        yield from walk(0)
+                p = choices[index]
+                # The cheapest test first, without a call.
+                if not (exclusive[level] and p in isolated) and place(
+                        level, p):
+                    break
+                index += 1
+            next_option[level] = index + 1
+            if index == len(choices):
+                level -= 1
+                if level >= 0:
+                    unplace(level, combination.chosen[level])
+            elif level == last:
+                yield self._candidate(combination.placed, combination.chosen)
+                unplace(level, choices[index])
+            else:
+                level += 1
+                next_option[level] = (index if interchangeable[level]
+                                      else 0)
 
     def _candidate(self, placed: dict, chosen: list) -> Candidate:
-        allocations = tuple(sorted((p, rc, amount)
-                                   for (p, rc), amount in placed.items()))
+        allocations = tuple(sorted(placed.items()))
         if not self.show_mappings:
             return Candidate(allocations, ())
-        by_group: dict[str, set] = {}
-        for slot, p in zip(self.slots, chosen, strict=True):
-            by_group.setdefault(slot.group.suffix, set()).add(p)
-        return Candidate(allocations, tuple(
-            (suffix, tuple(sorted(ps))) for suffix, ps in
-            sorted(by_group.items())))
+        mappings = tuple((suffix, (chosen[i],))
+                         for suffix, i in self.suffixed_slots)
+        if self.unsuffixed is not None:
+            mappings = (('', tuple(sorted({chosen[i] for i in range(
+                self.last_unsuffixed + 1)}))),) + mappings
+        return Candidate(allocations, mappings)
 
     def _anchors(self) -> Iterator[Candidate]:
         roots = sorted(self.trees)
@@ -383,7 +407,10 @@ class _Combination:
         self.isolated: set = set()              # providers of suffixed
         self.tree_users: dict[int, list] = {}   # root -> [provider, uses]
         self.chosen: list = [None] * count
-        self.position = [0] * count             # option index per slot
+        # Whether each slot's provider must differ from every other
+        # suffixed group's (isolate).
+        self.exclusive = [search.isolate and slot.group.suffixed
+                          for slot in search.slots]
 
     def _fits(self, rp, resources: tuple) -> bool:
         for rc, amount in resources:
@@ -396,16 +423,16 @@ class _Combination:
                     return False
         return True
 
-    def place(self, i: int, p: int, index: int) -> bool:
+    def place(self, i: int, p: int) -> bool:
         """Put provider ``p`` in slot ``i`` if the combination stays
         valid; False (and nothing changed) if not."""
         search = self.search
         slot = search.slots[i]
         rp = search.providers[p]
-        isolated = search.isolate and slot.group.suffixed
-        if not self._fits(rp, slot.resources):
-            return False
+        isolated = self.exclusive[i]
         if isolated and p in self.isolated:
+            return False
+        if not self._fits(rp, slot.resources):
             return False
         if search.one_per_tree:
             user = self.tree_users.get(rp.root_id)
@@ -424,7 +451,6 @@ class _Combination:
             self.isolated.add(p)
         if search.one_per_tree:
             self.tree_users.setdefault(rp.root_id, [p, 0])[1] += 1
-        self.position[i] = index
         return True
 
     def unplace(self, i: int, p: int) -> None:
@@ -436,7 +462,7 @@ class _Combination:
                 self.placed[(p, rc)] = left
             else:
                 del self.placed[(p, rc)]
-        if search.isolate and slot.group.suffixed:
+        if self.exclusive[i]:
             self.isolated.discard(p)
         if search.one_per_tree:
             root_id = search.providers[p].root_id

@@ -43,7 +43,7 @@ def _amounts(request: request_groups.CandidateRequest) -> dict:
 def _allocation_request(version, providers: dict,
                         candidate: candidate_search.Candidate) -> dict:
     by_provider: dict[str, dict] = {}
-    for rp_id, rc, amount in candidate.allocations:
+    for (rp_id, rc), amount in candidate.allocations:
         by_provider.setdefault(providers[rp_id].uuid, {})[rc] = amount
     if version < mv.ALLOCATIONS_BY_PROVIDER:
         return {'allocations': [
@@ -61,7 +61,7 @@ def _allocation_request(version, providers: dict,
 def _summarised(version, providers: dict, candidates: list) -> list[int]:
     """Ids of the providers the summaries show: those the candidates use
     and, from 1.29, every provider of their trees."""
-    used = {rp_id for c in candidates for rp_id, _rc, _n in c.allocations}
+    used = {rp_id for c in candidates for (rp_id, _rc), _n in c.allocations}
     used.update(p for c in candidates for _s, ps in c.mappings for p in ps)
     if version < mv.CANDIDATES_NESTED:
         return sorted(used)

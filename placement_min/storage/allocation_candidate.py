@@ -148,8 +148,9 @@ def _providers(conn: sa.Connection, roots) -> dict:
             rp = providers[rp_id] = Provider(rp_id, uuid, parent, root,
                                              {}, set(), set())
         if rc is not None:
+            # NOTE: int(): MariaDB's SUM is a DECIMAL.
             rp.inventories[rc] = Inventory(
-                total, reserved, min_unit, max_unit, step, ratio, used,
+                total, reserved, min_unit, max_unit, step, ratio, int(used),
                 int((total - reserved) * ratio))
     return providers
 
