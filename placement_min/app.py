@@ -41,7 +41,8 @@ def _path(req) -> str:
 def _enforce(req: PlacementRequest, operation: Operation,
              raw_items: dict[str, str]) -> None:
     """What the operation declares, in the order clients see it: policy
-    (403), path items (404/400), query string (400), body (415/400)."""
+    (403), path items (404/400), query string (400), the operation's
+    precheck if any (404), body (415/400)."""
     if operation.policy is not None:
         req.context.can(operation.policy)
     req.path_items = {
@@ -49,6 +50,8 @@ def _enforce(req: PlacementRequest, operation: Operation,
         for name, value in raw_items.items()}
     req.query = query.parse(req.environ,
                             operation.query_at(req.version))
+    if operation.precheck is not None:
+        operation.precheck(req)
     validator = operation.body_at(req.version)
     if validator is not None:
         req.payload = jsonbody.read(req, validator, req.max_json_depth)

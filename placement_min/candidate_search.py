@@ -16,10 +16,10 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from placement_min import microversion as mv
-from placement_min.request_groups import Aggregates
+from placement_min.filters import MemberOf
+from placement_min.filters import Required
 from placement_min.request_groups import CandidateRequest
 from placement_min.request_groups import RequestGroup
-from placement_min.request_groups import Traits
 from placement_min.storage.allocation_candidate import SHARING_TRAIT
 from placement_min.storage.allocation_candidate import World
 
@@ -56,12 +56,12 @@ class _BudgetSpent(Exception):
     pass
 
 
-def traits_match(wanted: Traits, held: set) -> bool:
+def traits_match(wanted: Required, held: set) -> bool:
     return (wanted.all_of <= held and not (wanted.none_of & held)
             and all(any_of & held for any_of in wanted.any_of))
 
 
-def aggregates_match(wanted: Aggregates, member: set) -> bool:
+def aggregates_match(wanted: MemberOf, member: set) -> bool:
     return (not (wanted.none_of & member)
             and all(any_of & member for any_of in wanted.any_of))
 

@@ -1,6 +1,7 @@
 """The strict JSON reader every handler uses for request bodies.
 
-Stricter than json.loads: UTF-8 only, a JSON object at the top, no
+Stricter than json.loads: UTF-8 only, a JSON object at the top (an
+array only where the schema says so: provider aggregates before 1.19), no
 duplicate keys, no NaN or Infinity (also none by overflow, as 1e400),
 bounded nesting, a JSON schema with additionalProperties false, and no
 control character in any string or key. Each refusal is a 400 (415 for
@@ -151,11 +152,12 @@ def _path_to_control_character(value, path=()) -> tuple | None:
     return None
 
 
-def read(req, validator: Schema, max_depth: int) -> dict:
-    """The request body as a validated dict, or an HTTPError."""
+def read(req, validator: Schema, max_depth: int) -> dict | list:
+    """The request body as a validated dict (or list), or an HTTPError."""
     _check_content_type(req)
     text = _text(req)
-    data = _parse(text)
+    data = _parse(text, list if validator.schema.get('type') == 'array'
+                  else dict)
     if _depth(data) > max_depth:
         raise errors.HTTPError(
             400, f'The request body nests deeper than {max_depth} levels.')
@@ -184,7 +186,7 @@ def _text(req) -> str:
                                     'UTF-8.') from None
 
 
-def _parse(text: str) -> dict:
+def _parse(text: str, top: type) -> dict | list:
     try:
         data = json.loads(text,
                           object_pairs_hook=_object_without_duplicates,
@@ -202,9 +204,10 @@ def _parse(text: str) -> dict:
         raise errors.HTTPError(
             400, 'Refused JSON in request body: a number is too long or '
                  'the nesting is too deep.') from None
-    if not isinstance(data, dict):
-        raise errors.HTTPError(400, 'The request body must be a JSON '
-                                    'object.')
+    if not isinstance(data, top):
+        kind = 'array' if top is list else 'object'
+        raise errors.HTTPError(400, f'The request body must be a JSON '
+                                    f'{kind}.')
     return data
 
 

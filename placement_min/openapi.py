@@ -152,26 +152,34 @@ def _parameters(template: str, variants: list[tuple]) -> list[dict]:
         'schema': json_schema(PATH_ITEMS[name]),
     } for name in router.path_item_names(template)]
     parameters.append({'$ref': '#/components/parameters/microversion'})
-    first_seen, repeatable = {}, {}
+    first_seen, repeatable_from = {}, {}
     for start, accepted in _query_maps(variants):
         for name, check in accepted.items():
             if not isinstance(name, str):
-                continue
-            first_seen.setdefault(name, (start, check))
-            if getattr(check, 'repeatable', False):
-                repeatable.setdefault(name, start)
+                continue  # a suffixed family: see _families
+            if name not in first_seen:
+                first_seen[name] = (start, check)
+            if (getattr(check, 'repeatable', False)
+                    and name not in repeatable_from):
+                repeatable_from[name] = start
     for name, (start, check) in sorted(first_seen.items()):
-        if name in repeatable:
-            times = f'repeatable from {_versions_text(repeatable[name])}'
-        else:
-            times = 'at most once'
-        parameters.append({
+        parameter = {
             'name': name, 'in': 'query',
             'required': getattr(check, 'required', False),
             'schema': check.schema,
-            'description': f'Accepted from {_versions_text(start)}, '
-                           f'{times}; any other parameter is a 400.',
-        })
+            'description': f'Accepted from {_versions_text(start)}, at most '
+                           'once; any other parameter is a 400.',
+        }
+        if name in repeatable_from:
+            parameter['schema'] = {'type': 'array', 'items': check.schema,
+                                   'minItems': 1}
+            parameter['style'] = 'form'
+            parameter['explode'] = True
+            parameter['description'] = (
+                f'Accepted from {_versions_text(start)}; repeatable from '
+                f'{_versions_text(repeatable_from[name])} (each value must '
+                'match), at most once before; any other parameter is a 400.')
+        parameters.append(parameter)
     return parameters
 
 

@@ -11,56 +11,26 @@ listed in doc/allocation-candidates.md and the API description.
 """
 
 import re
-import uuid as uuidlib
 from collections.abc import Callable
 from typing import NamedTuple
 
 from placement_min import errors
+from placement_min import filters
 from placement_min import microversion as mv
 from placement_min import query
-from placement_min.schemas.common import MAX_INT
 
 NUMERIC_SUFFIX = re.compile(r'[1-9][0-9]*')
 STRING_SUFFIX = re.compile(r'[a-zA-Z0-9_-]{1,64}')
-_NAME = re.compile(r'[A-Z0-9_]{1,255}')
-_AMOUNT = re.compile(r'[1-9][0-9]{0,9}')
 _LIMIT = re.compile(r'[1-9][0-9]*')
 # Families of suffixed names, and plain names, of one request group.
 GROUP_PARAMS = ('resources', 'required', 'member_of', 'in_tree')
-# Query fields one request may carry: enough for dozens of groups.
-MAX_FIELDS = 512
-
-
-class Traits(NamedTuple):
-    """What one ``required`` value (or several, merged) asks for."""
-
-    all_of: frozenset = frozenset()
-    any_of: tuple[frozenset, ...] = ()
-    none_of: frozenset = frozenset()
-
-    def merge(self, other: 'Traits') -> 'Traits':
-        return Traits(self.all_of | other.all_of,
-                      self.any_of + other.any_of,
-                      self.none_of | other.none_of)
-
-
-class Aggregates(NamedTuple):
-    """What one ``member_of`` value (or several, merged) asks for: one
-    aggregate of each ``any_of`` set, none of ``none_of``."""
-
-    any_of: tuple[frozenset, ...] = ()
-    none_of: frozenset = frozenset()
-
-    def merge(self, other: 'Aggregates') -> 'Aggregates':
-        return Aggregates(self.any_of + other.any_of,
-                          self.none_of | other.none_of)
 
 
 class RequestGroup(NamedTuple):
     suffix: str
     resources: dict
-    traits: Traits
-    aggregates: Aggregates
+    traits: filters.Required
+    aggregates: filters.MemberOf
     in_tree: str | None
 
     @property
@@ -75,129 +45,21 @@ class CandidateRequest(NamedTuple):
     groups: tuple[RequestGroup, ...]
     group_policy: str | None
     limit: int | None
-    root_traits: Traits
+    root_traits: filters.Required
     same_subtree: tuple[tuple[str, ...], ...]
 
     def class_names(self) -> set[str]:
         return {rc for g in self.groups for rc in g.resources}
 
     def trait_names(self) -> set[str]:
-        names = set(self.root_traits.all_of | self.root_traits.none_of)
-        for group in self.groups:
-            t = group.traits
-            names |= t.all_of | t.none_of
-            for any_of in t.any_of:
-                names |= any_of
-        return names
+        return set(self.root_traits.names()).union(
+            *(group.traits.names() for group in self.groups))
 
 
-# Value checks ------------------------------------------------------------
-
-def _split(value: str, what: str) -> list[str]:
-    items = value.split(',')
-    if any(item == '' for item in items):
-        raise ValueError(f'an empty {what} (a stray comma, or no value)')
-    return items
-
-
-def _trait_name(name: str) -> str:
-    if not _NAME.fullmatch(name):
-        raise ValueError(f'{errors.shorten(name)!r} is not a trait name '
-                         '(upper case letters, digits and "_")')
-    return name
-
-
-def resources_value(value: str) -> dict[str, int]:
-    """``RC:N,RC:N`` -> {class: amount}; each class once, 1 <= N."""
-    resources = {}
-    for item in _split(value, 'resource'):
-        name, sep, amount = item.partition(':')
-        if not sep or not _NAME.fullmatch(name):
-            raise ValueError(f'{errors.shorten(item)!r} is not '
-                             'CLASS:AMOUNT')
-        if not _AMOUNT.fullmatch(amount) or int(amount) > MAX_INT:
-            raise ValueError(f'the amount of {name} must be an integer '
-                             f'from 1 to {MAX_INT}')
-        if name in resources:
-            raise ValueError(f'{name} is given more than once')
-        resources[name] = int(amount)
-    return resources
-
-
-resources_value.schema = {
-    'type': 'string', 'pattern': r'^[A-Z0-9_]+:[1-9][0-9]*'
-                                 r'(,[A-Z0-9_]+:[1-9][0-9]*)*$'}
-
-
-def required_value(forbidden: bool, any_of: bool) -> Callable[[str], Traits]:
-    """The check of one ``required`` value at a version: ``T,T`` (all),
-    with ``!T`` (none of) if ``forbidden``, ``in:T,T`` (one of) if
-    ``any_of``."""
-
-    def check(value: str) -> Traits:
-        if value.startswith('in:'):
-            if not any_of:
-                raise ValueError('"in:" needs microversion 1.39 or later')
-            names = _split(value[3:], 'trait')
-            if any(n.startswith('!') for n in names):
-                raise ValueError('"!" cannot be used inside "in:"')
-            return Traits(any_of=(frozenset(map(_trait_name, names)),))
-        wanted, unwanted = set(), set()
-        for name in _split(value, 'trait'):
-            if name.startswith('!'):
-                if not forbidden:
-                    raise ValueError('"!" needs microversion 1.22 or '
-                                     'later')
-                unwanted.add(_trait_name(name[1:]))
-            else:
-                wanted.add(_trait_name(name))
-        return Traits(frozenset(wanted), (), frozenset(unwanted))
-
-    check.schema = {'type': 'string', 'minLength': 1}
-    return check
-
-
-def aggregate_uuid(value: str) -> str:
-    """An aggregate uuid in any form oslo's is_uuid_like accepts, as the
-    lower case dashed form aggregates are stored in."""
-    try:
-        return str(uuidlib.UUID(value))
-    except ValueError:
-        raise ValueError(f'{errors.shorten(value)!r} is not a uuid') from None
-
-
-def member_of_value(forbidden: bool) -> Callable[[str], Aggregates]:
-    """The check of one ``member_of`` value: ``U`` or ``in:U,U`` (one
-    of), and if ``forbidden`` ``!U`` or ``!in:U,U`` (none of)."""
-
-    def check(value: str) -> Aggregates:
-        negated = value.startswith('!')
-        if negated:
-            if not forbidden:
-                raise ValueError('"!" needs microversion 1.32 or later')
-            value = value[1:]
-        if value.startswith('in:'):
-            items = _split(value[3:], 'aggregate')
-            if any(item.startswith('!') for item in items):
-                raise ValueError('"!" cannot be used inside "in:"')
-        else:
-            items = _split(value, 'aggregate')
-            if len(items) > 1:
-                raise ValueError('several aggregates need "in:"')
-        uuids = frozenset(map(aggregate_uuid, items))
-        if negated:
-            return Aggregates(none_of=uuids)
-        return Aggregates(any_of=(uuids,))
-
-    check.schema = {'type': 'string', 'minLength': 1}
-    return check
-
+# Value checks (those of a group's parameters are placement_min.filters')
 
 def tree_uuid(value: str) -> str:
-    try:
-        return str(uuidlib.UUID(value))
-    except ValueError:
-        raise ValueError(f'{errors.shorten(value)!r} is not a uuid') from None
+    return query.normalise_uuid_like(value)
 
 
 tree_uuid.schema = {'type': 'string', 'minLength': 1}
@@ -221,10 +83,13 @@ def group_policy_value(value: str) -> str:
 group_policy_value.schema = {'type': 'string', 'enum': ['none', 'isolate']}
 
 
-def root_required_value(value: str) -> Traits:
+_ROOT_TRAITS = filters.required_check(mv.ROOT_REQUIRED)
+
+
+def root_required_value(value: str) -> filters.Required:
     if value.startswith('in:'):
         raise ValueError('"in:" is not accepted in root_required')
-    traits = required_value(forbidden=True, any_of=False)(value)
+    traits = _ROOT_TRAITS(value)
     both = traits.all_of & traits.none_of
     if both:
         raise query.InvalidValue(
@@ -261,24 +126,17 @@ CHANGES = (mv.ALLOCATION_CANDIDATES, mv.CANDIDATES_LIMIT,
 
 def _group_checks(version) -> dict[str, query.QueryCheck]:
     """The checks of one group's parameters at ``version``."""
-    checks = {'resources': resources_value}
+    checks = {'resources': filters.resources_value}
     if version >= mv.CANDIDATES_REQUIRED:
-        required = required_value(version >= mv.FORBIDDEN_TRAITS,
-                                  version >= mv.ANY_OF_TRAITS)
-        if version >= mv.ANY_OF_TRAITS:
-            required = query.repeatable(required)
-        checks['required'] = required
+        checks['required'] = filters.required_check(version)
     if version >= mv.CANDIDATES_MEMBER_OF:
-        member_of = member_of_value(version >= mv.FORBIDDEN_AGGREGATES)
-        if version >= mv.MEMBER_OF_REPEATED:
-            member_of = query.repeatable(member_of)
-        checks['member_of'] = member_of
+        checks['member_of'] = filters.member_of_check(version)
     if version >= mv.CANDIDATES_IN_TREE:
         checks['in_tree'] = tree_uuid
     return checks
 
 
-def _accepted(version) -> query.Accepted:
+def _accepted(version) -> query.QueryMap:
     checks = _group_checks(version)
     if version < mv.GRANULAR_GROUPS:
         checks['resources'] = query.required(resources_value_once())
@@ -295,16 +153,16 @@ def _accepted(version) -> query.Accepted:
     if version >= mv.ROOT_REQUIRED:
         entries['root_required'] = root_required_value
     if version >= mv.SAME_SUBTREE:
-        entries['same_subtree'] = query.repeatable(same_subtree_value)
-    return query.Accepted(entries, max_fields=MAX_FIELDS)
+        entries['same_subtree'] = query.listed(same_subtree_value, True)
+    return entries
 
 
 def resources_value_once() -> Callable[[str], dict]:
     """A fresh ``resources`` check, so that marking it required does not
     mark the shared one."""
     def check(value: str) -> dict:
-        return resources_value(value)
-    check.schema = resources_value.schema
+        return filters.resources_value(value)
+    check.schema = filters.resources_value.schema
     return check
 
 
@@ -321,14 +179,6 @@ def _split_name(name: str) -> tuple[str, str] | None:
     return None
 
 
-def _merged(values, empty):
-    """One value, or the merge of a repeated parameter's values."""
-    if not isinstance(values, list):
-        return values
-    merged = empty
-    for value in values:
-        merged = merged.merge(value)
-    return merged
 
 
 def _bad(detail: str, code: str = errors.UNDEFINED_CODE) -> errors.HTTPError:
@@ -336,7 +186,7 @@ def _bad(detail: str, code: str = errors.UNDEFINED_CODE) -> errors.HTTPError:
 
 
 def _group(suffix: str, given: dict) -> RequestGroup:
-    traits = _merged(given.get('required', Traits()), Traits())
+    traits = filters.Required.merge(given.get('required', ()))
     for any_of in traits.any_of:
         if any_of <= traits.none_of:
             raise _bad(f'Group {suffix!r}: every trait of "in:" '
@@ -347,7 +197,7 @@ def _group(suffix: str, given: dict) -> RequestGroup:
                    'required and forbidden.')
     return RequestGroup(
         suffix, given.get('resources', {}), traits,
-        _merged(given.get('member_of', Aggregates()), Aggregates()),
+        filters.MemberOf.merge(given.get('member_of', ())),
         given.get('in_tree'))
 
 
@@ -398,5 +248,5 @@ def request_from(params: dict, version) -> CandidateRequest:
                    'same_subtree: ' + ', '.join(map(repr, orphans)) + '.',
                    errors.QUERY_BAD_VALUE)
     return CandidateRequest(built, policy, params.get('limit'),
-                            params.get('root_required', Traits()),
+                            params.get('root_required', filters.Required()),
                             same_subtree)

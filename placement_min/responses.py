@@ -40,6 +40,19 @@ def empty_response(status: int = 204, headers=None) -> webob.Response:
     return response
 
 
+def empty_response_with_cache_headers(req, status: int, last_modified,
+                                      headers=None) -> webob.Response:
+    """A bodiless response that, from 1.15, still says when its object
+    last changed: what GET and PUT /traits/{name} send, as Placement's
+    clients expect."""
+    response = empty_response(status, headers)
+    if req.version >= _CACHE_HEADERS_SINCE:
+        response.headers['Last-Modified'] = _http_date(
+            last_modified or utcnow())
+        response.headers['Cache-Control'] = 'no-cache'
+    return response
+
+
 def newest(*moments):
     present = [m for m in moments if m is not None]
     return max(present) if present else None

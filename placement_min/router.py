@@ -12,12 +12,14 @@ from typing import NamedTuple
 
 from placement_min import errors
 from placement_min import microversion as mv
+from placement_min.handlers import aggregate
 from placement_min.handlers import allocation
 from placement_min.handlers import allocation_candidate
 from placement_min.handlers import inventory
 from placement_min.handlers import resource_class
 from placement_min.handlers import resource_provider
 from placement_min.handlers import root
+from placement_min.handlers import trait
 from placement_min.handlers import usage
 
 Handler = Callable
@@ -66,6 +68,21 @@ ROUTES = (
     Route('/resource_providers/{uuid}/allocations', {
         'GET': allocation.list_for_provider,
     }),
+    Route('/resource_providers/{uuid}/aggregates', {
+        'GET': aggregate.list_aggregates,
+        'PUT': aggregate.replace_aggregates,
+    }, since=mv.AGGREGATES),
+    Route('/resource_providers/{uuid}/traits', {
+        'GET': trait.list_provider_traits,
+        'PUT': trait.replace_provider_traits,
+        'DELETE': trait.delete_provider_traits,
+    }, since=mv.TRAITS),
+    Route('/traits', {'GET': trait.list_traits}, since=mv.TRAITS),
+    Route('/traits/{name}', {
+        'GET': trait.show_trait,
+        'PUT': trait.ensure_trait,
+        'DELETE': trait.delete_trait,
+    }, since=mv.TRAITS),
     Route('/resource_classes', {
         'GET': resource_class.list_classes,
         'POST': resource_class.create_class,

@@ -2,6 +2,7 @@
 
 import uuid as uuidlib
 
+from placement_min import filters
 from placement_min import microversion as mv
 from placement_min import query
 from placement_min import responses
@@ -11,17 +12,51 @@ from placement_min.schemas import response_bodies
 from placement_min.schemas import resource_provider as schemas
 from placement_min.storage import resource_provider as storage
 
-LIST_QUERY = {'name': query.text_value(200), 'uuid': query.uuid_value}
-LIST_QUERY_V1_14 = {**LIST_QUERY, 'in_tree': query.uuid_value}
+def _name_value(value: str) -> str | None:
+    """``name``: exact; empty means no filter, as in Placement."""
+    return _NAME(value) if value else None
+
+
+_NAME = query.text_value(200)
+_name_value.schema = {'anyOf': [{'const': ''}, _NAME.schema]}
+
+
+def list_query(version: mv.Version) -> query.QueryMap:
+    """The filters of GET /resource_providers at ``version``."""
+    accepted = {'name': _name_value, 'uuid': query.uuid_value}
+    if version >= mv.PROVIDERS_MEMBER_OF:
+        accepted['member_of'] = filters.member_of_check(version)
+    if version >= mv.PROVIDERS_RESOURCES:
+        accepted['resources'] = filters.resources_value
+    if version >= mv.NESTED_PROVIDERS:
+        accepted['in_tree'] = query.uuid_value
+    if version >= mv.PROVIDERS_REQUIRED:
+        accepted['required'] = filters.required_check(version)
+    return accepted
+
+
+# Each version at which a filter appears or accepts more.
+LIST_QUERIES = {version: list_query(version) for version in (
+    mv.BASE, mv.PROVIDERS_MEMBER_OF, mv.PROVIDERS_RESOURCES,
+    mv.NESTED_PROVIDERS, mv.PROVIDERS_REQUIRED, mv.FORBIDDEN_TRAITS,
+    mv.MEMBER_OF_REPEATED, mv.FORBIDDEN_AGGREGATES, mv.ANY_OF_TRAITS)}
+
+
+# The links after self, inventories and usages, in their order, with the
+# version that added each.
+_LINKS_SINCE = ((mv.AGGREGATES, 'aggregates'), (mv.TRAITS, 'traits'),
+                (mv.ALLOCATIONS_LINK, 'allocations'))
 
 
 def provider_body(req, rp: dict) -> dict:
-    href = f'/resource_providers/{rp["uuid"]}'
+    """The provider as every response shows it; links under the
+    service's mount point."""
+    href = f'{req.script_name}/resource_providers/{rp["uuid"]}'
     links = [{'rel': 'self', 'href': href},
              {'rel': 'inventories', 'href': href + '/inventories'},
              {'rel': 'usages', 'href': href + '/usages'}]
-    if req.version >= mv.ALLOCATIONS_LINK:
-        links.append({'rel': 'allocations', 'href': href + '/allocations'})
+    links += [{'rel': rel, 'href': f'{href}/{rel}'}
+              for since, rel in _LINKS_SINCE if req.version >= since]
     body = {'uuid': rp['uuid'], 'name': rp['name'],
             'generation': rp['generation'], 'links': links}
     if req.version >= mv.NESTED_PROVIDERS:
@@ -31,12 +66,17 @@ def provider_body(req, rp: dict) -> dict:
 
 
 @operation.declare(
-    'List resource providers, filtered by name, uuid or (1.14+) tree.',
+    'List resource providers, filtered by name, uuid, aggregates (1.3+), '
+    'capacity (1.4+), tree (1.14+) and traits (1.18+).',
     {200: response_bodies.PROVIDERS},
-    policy=policies.LIST,
-    query={mv.BASE: LIST_QUERY, mv.NESTED_PROVIDERS: LIST_QUERY_V1_14})
+    policy=policies.LIST, query=LIST_QUERIES, errors=(400,))
 def list_providers(req):
-    providers = storage.list_providers(req.db, **req.query)
+    given = dict(req.query)
+    if 'member_of' in given:
+        given['member_of'] = filters.MemberOf.merge(given['member_of'])
+    if 'required' in given:
+        given['required'] = filters.Required.merge(given['required'])
+    providers = storage.list_providers(req.db, **given)
     return responses.json_response(
         req, {'resource_providers': [provider_body(req, rp)
                                      for rp in providers]},

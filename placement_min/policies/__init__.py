@@ -1,13 +1,15 @@
-"""oslo.policy defaults, one module per resource; all admin only."""
+"""oslo.policy defaults, one module per resource."""
 
 import itertools
 
+from placement_min.policies import aggregate
 from placement_min.policies import allocation
 from placement_min.policies import allocation_candidate
 from placement_min.policies import base
 from placement_min.policies import inventory
 from placement_min.policies import resource_class
 from placement_min.policies import resource_provider
+from placement_min.policies import trait
 from placement_min.policies import usage
 
 
@@ -20,4 +22,6 @@ def list_rules():
         allocation.RULES,
         allocation_candidate.RULES,
         usage.RULES,
+        trait.RULES,
+        aggregate.RULES,
     ))

@@ -61,6 +61,21 @@ RESOURCE_CLASS = _object({'name': common.RESOURCE_CLASS, 'links': LINKS})
 
 RESOURCE_CLASSES = _list_of('resource_classes', RESOURCE_CLASS)
 
+_TRAIT_NAMES = {'type': 'array', 'items': {'type': 'string'}}
+
+TRAITS = _object({'traits': _TRAIT_NAMES})
+
+PROVIDER_TRAITS = _object({
+    'traits': _TRAIT_NAMES,
+    'resource_provider_generation': common.GENERATION,
+})
+
+PROVIDER_AGGREGATES = _object({
+    'aggregates': {'type': 'array', 'items': common.UUID},
+    # From microversion 1.19.
+    'resource_provider_generation': common.GENERATION,
+}, required=['aggregates'])
+
 ERROR = _object({
     'errors': {
         'type': 'array',

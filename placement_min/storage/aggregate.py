@@ -12,7 +12,7 @@ from placement_min.storage import tables
 from placement_min.storage.database import insert_missing
 from placement_min.storage.database import reader
 from placement_min.storage.database import writer
-from placement_min.storage.resource_provider import bump_generation
+from placement_min.storage import resource_provider
 
 AGG = tables.placement_aggregates
 RPA = tables.resource_provider_aggregates
@@ -78,7 +78,8 @@ def set_for_provider(db, conn: sa.Connection, uuid: str, uuids: list[str],
     if generation is not None:
         if generation != current_generation:
             raise errors.ConcurrentUpdate(uuid=uuid)
-        current_generation = bump_generation(conn, rp_id, generation, uuid)
+        current_generation = resource_provider.bump_generation(
+            conn, rp_id, generation, uuid)
     wanted = set(_ids(conn, uuids).values()) if uuids else set()
     removed = current.keys() - wanted
     if removed:

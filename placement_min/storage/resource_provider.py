@@ -3,6 +3,9 @@
 import sqlalchemy as sa
 
 from placement_min import errors
+from placement_min.filters import MemberOf
+from placement_min.filters import Required
+from placement_min.storage import provider_filters
 from placement_min.storage import tables
 from placement_min.storage.database import reader
 from placement_min.storage.database import utcnow
@@ -124,8 +127,12 @@ def get(db, conn: sa.Connection, uuid: str) -> dict:
 
 @reader
 def list_providers(db, conn: sa.Connection, name: str | None = None,
-                   uuid: str | None = None,
-                   in_tree: str | None = None) -> list[dict]:
+                   uuid: str | None = None, in_tree: str | None = None,
+                   member_of: MemberOf | None = None,
+                   resources: dict[str, int] | None = None,
+                   required: Required | None = None) -> list[dict]:
+    """Providers matching every filter given, in one statement (after
+    the lookup of the classes and traits named)."""
     query = _SELECT_PROVIDER
     if name is not None:
         query = query.where(RP.c.name == name)
@@ -135,6 +142,12 @@ def list_providers(db, conn: sa.Connection, name: str | None = None,
         root_id = sa.select(RP.c.root_provider_id).where(
             RP.c.uuid == in_tree).scalar_subquery()
         query = query.where(RP.c.root_provider_id == root_id)
+    if resources:
+        query = query.where(*provider_filters.resources(conn, resources))
+    if required is not None:
+        query = query.where(*provider_filters.traits(conn, required))
+    if member_of is not None:
+        query = query.where(*provider_filters.aggregates(member_of))
     return [_as_dict(row) for row in conn.execute(query.order_by(RP.c.id))]
 
 

@@ -15,7 +15,7 @@ from placement_min.storage.database import insert_missing
 from placement_min.storage.database import reader
 from placement_min.storage.database import utcnow
 from placement_min.storage.database import writer
-from placement_min.storage.resource_provider import bump_generation
+from placement_min.storage import resource_provider
 
 T = tables.traits
 RPT = tables.resource_provider_traits
@@ -201,7 +201,8 @@ def set_for_provider(db, conn: sa.Connection, uuid: str,
         # The compare-and-set first: it takes the provider's row lock
         # before the links change, and fails the whole write if another
         # one got there first.
-        generation = bump_generation(conn, rp_id, generation, uuid)
+        generation = resource_provider.bump_generation(
+            conn, rp_id, generation, uuid)
         if removed:
             conn.execute(RPT.delete().where(
                 RPT.c.resource_provider_id == rp_id,
@@ -219,5 +220,6 @@ def delete_for_provider(db, conn: sa.Connection, uuid: str) -> None:
     any."""
     rp_id, generation, current = _provider_traits(conn, uuid)
     if current:
-        bump_generation(conn, rp_id, generation, uuid)
+        resource_provider.bump_generation(conn, rp_id, generation,
+                                          uuid)
         conn.execute(RPT.delete().where(RPT.c.resource_provider_id == rp_id))

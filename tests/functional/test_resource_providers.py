@@ -116,17 +116,49 @@ def test_tree_fields_from_1_14(client):
     assert 'root_provider_uuid' not in old
 
 
-def test_links(client):
+@pytest.mark.parametrize('version, rels', [
+    ('1.0', []),
+    ('1.1', ['aggregates']),
+    ('1.5', ['aggregates']),
+    ('1.6', ['aggregates', 'traits']),
+    ('1.10', ['aggregates', 'traits']),
+    ('1.11', ['aggregates', 'traits', 'allocations']),
+    ('1.39', ['aggregates', 'traits', 'allocations']),
+])
+def test_links_by_version_in_order(client, version, rels):
+    """README: the provider body's links, added by version in the
+    order aggregates (1.1), traits (1.6), allocations (1.11), the same
+    in GET, the list, PUT and POST (1.20+)."""
     rp = client.create_provider('a')
     href = f'{RPS}/{rp["uuid"]}'
     expected = [{'rel': 'self', 'href': href},
                 {'rel': 'inventories', 'href': href + '/inventories'},
                 {'rel': 'usages', 'href': href + '/usages'}]
-    old = client.request('GET', href, version='1.10', status=200).json
-    assert old['links'] == expected
-    new = client.request('GET', href, version='1.11', status=200).json
-    assert new['links'] == expected + [
-        {'rel': 'allocations', 'href': href + '/allocations'}]
+    expected += [{'rel': rel, 'href': f'{href}/{rel}'} for rel in rels]
+    shown = client.request('GET', href, version=version, status=200).json
+    assert shown['links'] == expected
+    listed = client.request('GET', RPS, version=version, status=200).json
+    assert listed['resource_providers'][0]['links'] == expected
+    put = client.request('PUT', href, {'name': 'b'}, version=version,
+                         status=200).json
+    assert put['links'] == expected
+    if tuple(map(int, version.split('.'))) >= (1, 20):
+        created = client.request('POST', RPS, {'name': 'c'},
+                                 version=version, status=200).json
+        assert [link['rel'] for link in created['links']] == [
+            link['rel'] for link in expected]
+
+
+def test_links_under_a_mount_point(client):
+    """Served under a path prefix (SCRIPT_NAME), links carry it."""
+    rp = client.create_provider('a')
+    shown = client.app.get(f'{RPS}/{rp["uuid"]}', extra_environ={
+        'SCRIPT_NAME': '/placement'}, headers={
+        'X-Auth-Token': 'admin', 'OpenStack-API-Version': 'placement 1.11'})
+    assert {link['href'] for link in shown.json['links']} == {
+        f'/placement{RPS}/{rp["uuid"]}{tail}'
+        for tail in ('', '/inventories', '/usages', '/aggregates',
+                     '/traits', '/allocations')}
 
 
 class TestList:

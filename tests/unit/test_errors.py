@@ -40,7 +40,7 @@ def _app_raising(exc: Exception) -> webtest.TestApp:
                 raise exc
             handler.operation = type('Op', (), {
                 'policy': None, 'path': {}, 'query_at': lambda s, v: {},
-                'body_at': lambda s, v: None})()
+                'body_at': lambda s, v: None, 'precheck': None})()
             return handler, {}
     app = PlacementApp(db=None, max_json_depth=8, router=Router())
 

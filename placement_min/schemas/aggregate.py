@@ -1,0 +1,21 @@
+"""Body of PUT /resource_providers/{uuid}/aggregates: a bare list before
+1.19, the list with the provider generation from 1.19."""
+
+from placement_min.jsonbody import Schema
+from placement_min.schemas import common
+
+AGGREGATES = {'type': 'array', 'items': common.UUID_LIKE,
+              'uniqueItems': True}
+
+SET_V1_19 = {
+    'type': 'object',
+    'properties': {
+        'aggregates': AGGREGATES,
+        'resource_provider_generation': common.GENERATION,
+    },
+    'required': ['aggregates', 'resource_provider_generation'],
+    'additionalProperties': False,
+}
+
+set_v1_1 = Schema(AGGREGATES)
+set_v1_19 = Schema(SET_V1_19)
