@@ -25,6 +25,8 @@ from placement_min.storage.allocation_candidate import World
 
 LOG = logging.getLogger(__name__)
 
+_NO_TRAITS = Required()
+_NO_AGGREGATES = MemberOf()
 # Search steps between two looks at the clock: 256.
 _CLOCK_MASK = 255
 
@@ -108,6 +110,11 @@ class _Search:
         self.last_unsuffixed = max(
             (i for i, s in enumerate(self.slots) if not s.group.suffixed),
             default=-1)
+        # Whether each slot's provider must differ from every other
+        # suffixed group's (isolate).
+        self.exclusive = [self.isolate and slot.group.suffixed
+                          for slot in self.slots]
+        self.interchangeable = [s.same_as_previous for s in self.slots]
         # (suffix, slot index) of the suffixed groups, by suffix.
         self.suffixed_slots = sorted((s.group.suffix, i)
                                      for i, s in enumerate(self.slots)
@@ -139,6 +146,8 @@ class _Search:
             inventory = rp.inventories.get(rc)
             if inventory is None or not inventory.fits(amount):
                 return False
+        if group.traits == _NO_TRAITS and group.aggregates == _NO_AGGREGATES:
+            return True
         if group.suffixed:
             return (traits_match(group.traits, rp.traits)
                     and aggregates_match(group.aggregates, rp.aggregates))
@@ -198,7 +207,8 @@ class _Search:
 
     def _anchor_ok(self, root_id: int) -> bool:
         root = self.providers[root_id]
-        if not traits_match(self.request.root_traits, root.traits):
+        if self.request.root_traits != _NO_TRAITS and not traits_match(
+                self.request.root_traits, root.traits):
             return False
         group = self.unsuffixed
         if group is None:
@@ -310,8 +320,8 @@ class _Search:
         combination = _Combination(self)
         place, unplace = combination.place, combination.unplace
         isolated = combination.isolated
-        interchangeable = [s.same_as_previous for s in self.slots]
-        exclusive = combination.exclusive
+        interchangeable = self.interchangeable
+        exclusive = self.exclusive
         last = len(options) - 1
         next_option = [0] * len(options)
         level = 0
@@ -407,10 +417,7 @@ class _Combination:
         self.isolated: set = set()              # providers of suffixed
         self.tree_users: dict[int, list] = {}   # root -> [provider, uses]
         self.chosen: list = [None] * count
-        # Whether each slot's provider must differ from every other
-        # suffixed group's (isolate).
-        self.exclusive = [search.isolate and slot.group.suffixed
-                          for slot in search.slots]
+        self.exclusive = search.exclusive
 
     def _fits(self, rp, resources: tuple) -> bool:
         for rc, amount in resources:

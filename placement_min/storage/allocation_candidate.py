@@ -110,15 +110,19 @@ def _relevant_roots(amounts: dict, sharing_trait_id: int | None):
             inv.c.min_unit <= largest,
             _used(inv) + smallest <= (inv.c.total - inv.c.reserved)
             * inv.c.allocation_ratio))
-    capable = sa.select(inv.c.resource_provider_id).where(
-        sa.or_(*conditions)).correlate(None)
-    roots = sa.select(rp.c.root_provider_id).where(
-        rp.c.id.in_(capable)).correlate(None)
+    capable = sa.or_(*conditions)
+    roots = sa.select(rp.c.root_provider_id).where(rp.c.id.in_(
+        sa.select(inv.c.resource_provider_id).where(capable)
+        .correlate(None))).correlate(None)
     if sharing_trait_id is None:
         return roots
+    # NOTE: sharing providers are few: each is tested for capacity on
+    # its own, rather than through the list of every capable provider.
     sharing = sa.select(link.c.resource_provider_id).where(
         link.c.trait_id == sharing_trait_id,
-        link.c.resource_provider_id.in_(capable)).correlate(None)
+        sa.exists().where(inv.c.resource_provider_id
+                          == link.c.resource_provider_id, capable)
+    ).correlate(None)
     shared_aggregates = sa.select(member.c.aggregate_id).where(
         member.c.resource_provider_id.in_(sharing)).correlate(None)
     sharing_with = (
@@ -142,7 +146,7 @@ def _providers(conn: sa.Connection, roots) -> dict:
     ).where(RP.c.root_provider_id.in_(roots))
     providers = {}
     for (rp_id, uuid, parent, root, rc, total, reserved, min_unit,
-         max_unit, step, ratio, used) in conn.execute(query):
+         max_unit, step, ratio, used) in conn.execute(query).all():
         rp = providers.get(rp_id)
         if rp is None:
             rp = providers[rp_id] = Provider(rp_id, uuid, parent, root,
@@ -169,7 +173,7 @@ def _traits_and_aggregates(conn: sa.Connection, roots,
                   AGG.c.uuid)
         .select_from(RP_AGG.join(AGG, AGG.c.id == RP_AGG.c.aggregate_id))
         .where(RP_AGG.c.resource_provider_id.in_(in_trees)))
-    for rp_id, kind, name in conn.execute(query):
+    for rp_id, kind, name in conn.execute(query).all():
         rp = providers.get(rp_id)
         if rp is None:  # not possible on one snapshot; never trusted
             continue
