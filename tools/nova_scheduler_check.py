@@ -35,11 +35,12 @@ RUN = uuid.uuid4().hex[:8]
 
 def call(endpoint: str, method: str, path: str, body=None) -> dict:
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(
+    # The endpoint is the http URL given on the command line.
+    request = urllib.request.Request(  # noqa: S310
         endpoint + path, data=data, method=method,
         headers={'X-Auth-Token': 'admin', 'Content-Type': 'application/json',
                  'OpenStack-API-Version': 'placement 1.39'})
-    with urllib.request.urlopen(request) as response:
+    with urllib.request.urlopen(request) as response:  # noqa: S310
         text = response.read()
     return json.loads(text) if text else {}
 
