@@ -1,12 +1,13 @@
 """The providers that could serve an allocation candidate request.
 
-Three statements, on one snapshot, whatever the request and the number
+Two statements, on one snapshot, whatever the request and the number
 of providers (doc/allocation-candidates.md, section 1): the names the
-request uses, every provider of the relevant trees with all its
-inventory and usage, and their traits and aggregates. Combining them is
+request uses, then every provider of the relevant trees with all its
+inventory and usage, its traits and its aggregates. Combining them is
 left to ``placement_min.candidate_search``.
 """
 
+import functools
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -91,35 +92,40 @@ def _names(conn: sa.Connection, classes: set, traits: set,
     return found['c'], found['t'], (bool(found['n']) if ask_nested else None)
 
 
-def _relevant_roots(amounts: dict, sharing_trait_id: int | None):
+def _relevant_roots(classes: int, sharing: bool):
     """Roots of the trees that could serve: those with a capable
     provider, and those sharing an aggregate with a capable sharing
     provider (doc/allocation-candidates.md, section 1).
 
+    For ``classes`` requested classes, each ``n`` given by the bind
+    parameters ``rc_n`` (its id), ``smallest_n`` and ``largest_n``; the
+    sharing trait's id is ``sharing_trait``.
+
     NOTE: every table here is an alias, and no subquery correlates: the
-    statements that use these roots select from the same tables.
+    statement that uses these roots selects from the same tables.
     """
     inv, rp = INV.alias('capable_inv'), RP.alias('capable_rp')
     link, member = RP_TRAIT.alias('sharing_trait'), RP_AGG.alias('shared')
     other, other_rp = RP_AGG.alias('sharing_with'), RP.alias('anchor_rp')
     conditions = []
-    for rc_id, (smallest, largest) in sorted(amounts.items()):
+    for n in range(classes):
+        smallest = sa.bindparam(f'smallest_{n}', type_=sa.Integer)
         conditions.append(sa.and_(
-            inv.c.resource_class_id == rc_id,
+            inv.c.resource_class_id == sa.bindparam(f'rc_{n}'),
             inv.c.max_unit >= smallest,
-            inv.c.min_unit <= largest,
+            inv.c.min_unit <= sa.bindparam(f'largest_{n}'),
             _used(inv) + smallest <= (inv.c.total - inv.c.reserved)
             * inv.c.allocation_ratio))
     capable = sa.or_(*conditions)
     roots = sa.select(rp.c.root_provider_id).where(rp.c.id.in_(
         sa.select(inv.c.resource_provider_id).where(capable)
         .correlate(None))).correlate(None)
-    if sharing_trait_id is None:
+    if not sharing:
         return roots
     # NOTE: sharing providers are few: each is tested for capacity on
     # its own, rather than through the list of every capable provider.
     sharing = sa.select(link.c.resource_provider_id).where(
-        link.c.trait_id == sharing_trait_id,
+        link.c.trait_id == sa.bindparam('sharing_trait'),
         sa.exists().where(inv.c.resource_provider_id
                           == link.c.resource_provider_id, capable)
     ).correlate(None)
@@ -134,50 +140,74 @@ def _relevant_roots(amounts: dict, sharing_trait_id: int | None):
     return sa.union(roots, sharing_with)
 
 
-def _providers(conn: sa.Connection, roots) -> dict:
-    query = sa.select(
-        RP.c.id, RP.c.uuid, RP.c.parent_provider_id, RP.c.root_provider_id,
+@functools.lru_cache(maxsize=64)
+def _world_query(classes: int, sharing: bool) -> sa.CompoundSelect:
+    """Every provider of the relevant trees with each of its inventories
+    and their usage ('i' rows), its traits ('t') and aggregates ('a'),
+    in one statement: the trees are found once (a common table
+    expression) and used three times.
+
+    Built once per number of classes (and whether sharing providers
+    exist), with bind parameters: building a statement costs more than
+    running this one on a small database.
+    """
+    roots = _relevant_roots(classes, sharing)
+    trees = (sa.select(RP.c.id, RP.c.uuid, RP.c.parent_provider_id,
+                       RP.c.root_provider_id)
+             .where(RP.c.root_provider_id.in_(roots)).cte('relevant'))
+    in_trees = sa.select(trees.c.id)
+    blank = sa.null()
+    inventories = sa.select(
+        sa.literal('i').label('kind'), trees.c.id, trees.c.uuid,
+        trees.c.parent_provider_id, trees.c.root_provider_id,
         RC.c.name, INV.c.total, INV.c.reserved, INV.c.min_unit,
         INV.c.max_unit, INV.c.step_size, INV.c.allocation_ratio,
         _used(INV).label('used'),
     ).select_from(
-        RP.outerjoin(INV, INV.c.resource_provider_id == RP.c.id)
-          .outerjoin(RC, RC.c.id == INV.c.resource_class_id)
-    ).where(RP.c.root_provider_id.in_(roots))
-    providers = {}
-    for (rp_id, uuid, parent, root, rc, total, reserved, min_unit,
-         max_unit, step, ratio, used) in conn.execute(query).all():
+        trees.outerjoin(INV, INV.c.resource_provider_id == trees.c.id)
+             .outerjoin(RC, RC.c.id == INV.c.resource_class_id))
+    traits = sa.select(
+        sa.literal('t'), RP_TRAIT.c.resource_provider_id, blank, blank,
+        blank, TRAIT.c.name, *[blank] * 7,
+    ).select_from(RP_TRAIT.join(TRAIT, TRAIT.c.id == RP_TRAIT.c.trait_id)
+                  ).where(RP_TRAIT.c.resource_provider_id.in_(in_trees))
+    aggregates = sa.select(
+        sa.literal('a'), RP_AGG.c.resource_provider_id, blank, blank,
+        blank, AGG.c.uuid, *[blank] * 7,
+    ).select_from(RP_AGG.join(AGG, AGG.c.id == RP_AGG.c.aggregate_id)
+                  ).where(RP_AGG.c.resource_provider_id.in_(in_trees))
+    return sa.union_all(inventories, traits, aggregates)
+
+
+def _providers(conn: sa.Connection, class_ids: dict, amounts: dict,
+               sharing_trait_id: int | None) -> dict:
+    params = {'sharing_trait': sharing_trait_id}
+    for n, rc in enumerate(sorted(amounts)):
+        params.update({f'rc_{n}': class_ids[rc],
+                       f'smallest_{n}': amounts[rc][0],
+                       f'largest_{n}': amounts[rc][1]})
+    query = _world_query(len(amounts), sharing_trait_id is not None)
+    providers: dict[int, Provider] = {}
+    links = []
+    for (kind, rp_id, uuid, parent, root, name, total, reserved, min_unit,
+         max_unit, step, ratio, used) in conn.execute(query, params).all():
+        if kind != 'i':
+            links.append((rp_id, kind, name))
+            continue
         rp = providers.get(rp_id)
         if rp is None:
             rp = providers[rp_id] = Provider(rp_id, uuid, parent, root,
                                              {}, set(), set())
-        if rc is not None:
+        if name is not None:
             # NOTE: int(): MariaDB's SUM is a DECIMAL.
-            rp.inventories[rc] = Inventory(
+            rp.inventories[name] = Inventory(
                 total, reserved, min_unit, max_unit, step, ratio, int(used),
                 int((total - reserved) * ratio))
-    return providers
-
-
-def _traits_and_aggregates(conn: sa.Connection, roots,
-                           providers: dict) -> None:
-    in_trees = sa.select(RP.c.id).where(
-        RP.c.root_provider_id.in_(roots)).correlate(None)
-    query = sa.union_all(
-        sa.select(RP_TRAIT.c.resource_provider_id, sa.literal('t'),
-                  TRAIT.c.name)
-        .select_from(RP_TRAIT.join(TRAIT,
-                                   TRAIT.c.id == RP_TRAIT.c.trait_id))
-        .where(RP_TRAIT.c.resource_provider_id.in_(in_trees)),
-        sa.select(RP_AGG.c.resource_provider_id, sa.literal('a'),
-                  AGG.c.uuid)
-        .select_from(RP_AGG.join(AGG, AGG.c.id == RP_AGG.c.aggregate_id))
-        .where(RP_AGG.c.resource_provider_id.in_(in_trees)))
-    for rp_id, kind, name in conn.execute(query).all():
-        rp = providers.get(rp_id)
-        if rp is None:  # not possible on one snapshot; never trusted
-            continue
+    # Union rows come in no promised order: links after providers.
+    for rp_id, kind, name in links:
+        rp = providers[rp_id]
         (rp.traits if kind == 't' else rp.aggregates).add(name)
+    return providers
 
 
 @snapshot_reader
@@ -197,10 +227,5 @@ def load(db, conn: sa.Connection, amounts: dict, traits: set,
     unknown = sorted(traits - set(trait_ids))
     if unknown:
         raise errors.UnknownTraits(names=', '.join(unknown))
-    roots = _relevant_roots(
-        {class_ids[rc]: bounds for rc, bounds in amounts.items()},
-        trait_ids.get(SHARING_TRAIT))
-    providers = _providers(conn, roots)
-    if providers:
-        _traits_and_aggregates(conn, roots, providers)
-    return World(providers, nested)
+    return World(_providers(conn, class_ids, amounts,
+                            trait_ids.get(SHARING_TRAIT)), nested)
