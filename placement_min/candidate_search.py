@@ -100,6 +100,10 @@ class _Search:
             self.trees.setdefault(rp.root_id, []).append(rp.id)
         self.sharing_ids = {rp.id for rp in self.providers.values()
                             if SHARING_TRAIT in rp.traits}
+        self.with_class: dict[str, list] = {}
+        for rp in self.providers.values():
+            for rc in rp.inventories:
+                self.with_class.setdefault(rc, []).append(rp)
         self.unsuffixed = next((g for g in request.groups
                                 if not g.suffixed), None)
         self.roots_by_uuid = {rp.uuid: rp.root_id
@@ -162,7 +166,11 @@ class _Search:
     def _slot(self, group: RequestGroup, resources: tuple,
               previous) -> _Slot:
         tree = self._tree_of(group.in_tree)
-        passing = [rp.id for rp in self.providers.values()
+        # Only providers with inventory of the slot's first class can
+        # pass (any provider, for a resourceless group).
+        considered = (self.with_class.get(resources[0][0], ())
+                      if resources else self.providers.values())
+        passing = [rp.id for rp in considered
                    if self._passes(group, resources, rp, tree)]
         by_root: dict[int, list[int]] = {}
         for rp_id in sorted(passing):
