@@ -563,3 +563,35 @@ def test_policy_is_admin_only(cloud):
     response = cloud.client.request('GET', f'{AC}?resources=VCPU:1',
                                     token='alice:project-a')
     assert response.status_int == 403
+
+
+@pytest.mark.parametrize('policy, before_1_34, from_1_34', [
+    ('none', 20, 64),       # multisets of 3 among 4; 4 ** 3 mappings
+    ('isolate', 4, 24),     # subsets of 3 among 4; 4 * 3 * 2 mappings
+])
+def test_identical_groups_count_once_per_allocation_below_1_34(
+        cloud, policy, before_1_34, from_1_34):
+    """Below 1.34 the search tries identical groups' providers in one
+    order only (doc/allocation-candidates.md); the candidates are the
+    same distinct allocations as the full enumeration gives."""
+    cloud.rp('root', {'VCPU': {'total': 8}})
+    for n in range(4):
+        cloud.rp(f'c{n}', {'SRIOV_NET_VF': {'total': 3}}, parent='root')
+    groups = ('resources1=SRIOV_NET_VF:1&resources2=SRIOV_NET_VF:1&'
+              f'resources3=SRIOV_NET_VF:1&group_policy={policy}')
+    old = cloud.candidates(groups, version='1.33')
+    new = cloud.candidates(groups, version='1.34')
+    assert len(old) == len(as_set(old)) == before_1_34
+    assert len(new) == from_1_34
+    assert as_set(old) == as_set(new)
+
+
+def test_isolate_without_enough_providers_is_empty_at_once(cloud, conf):
+    """No matching of groups to distinct providers: the anchor is
+    skipped before its permutations are tried."""
+    cloud.rp('root', {'VCPU': {'total': 8}})
+    for n in range(11):
+        cloud.rp(f'c{n}', {'SRIOV_NET_VF': {'total': 1}}, parent='root')
+    conf.set_override('allocation_candidates_budget_ms', 60000, 'placement')
+    groups = '&'.join(f'resources{g}=SRIOV_NET_VF:1' for g in range(1, 13))
+    assert cloud.candidates(groups + '&group_policy=isolate') == []
