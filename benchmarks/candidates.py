@@ -272,6 +272,17 @@ def print_table(rows: list[dict]) -> None:
               f'{row["candidates"]:>10} {row["unexpected"]:>5}')
 
 
+def reference_ms() -> float:
+    """CPU milliseconds of a fixed pure-Python loop (3 million
+    additions), printed with the results: on a shared or throttled
+    machine it shows how much slower than usual everything ran."""
+    started = time.process_time()
+    total = 0
+    for n in range(3_000_000):
+        total += n
+    return round(1000 * (time.process_time() - started), 1)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog='python -m benchmarks.candidates',
                                      description=__doc__.split('\n')[0])
@@ -286,7 +297,7 @@ def main(argv=None) -> int:
           f'{time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}, '
           f'{platform.machine()}, {os.cpu_count()} cores, Python '
           f'{platform.python_version()}, load average '
-          f'{os.getloadavg()[0]:.1f}')
+          f'{os.getloadavg()[0]:.1f}, reference loop {reference_ms()} ms')
     rows = []
     for shape in SHAPES:
         if args.only and not any(t in shape[0] for t in args.only):
@@ -295,6 +306,8 @@ def main(argv=None) -> int:
             rows += run_shape(shape, args, Path(tmp))
     print()
     print_table(rows)
+    print(f'load average now {os.getloadavg()[0]:.1f}, reference loop '
+          f'{reference_ms()} ms')
     return 0
 
 

@@ -319,6 +319,14 @@ class _Search:
         options = self._options(root_id)
         if options is None:
             return
+        if all(len(choices) == 1 for choices in options):
+            # One provider per slot (a flat tree, no sharing): one
+            # combination to check, no search to set up.
+            combination = _Combination(self)
+            if all(combination.place(i, choices[0])
+                   for i, choices in enumerate(options)):
+                yield self._candidate(combination.placed, combination.chosen)
+            return
         yield from self._walk(options)
 
     def _walk(self, options: list[list[int]]) -> Iterator[Candidate]:
