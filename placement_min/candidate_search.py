@@ -70,12 +70,11 @@ def aggregates_match(wanted: MemberOf, member: set) -> bool:
 
 class _Slot(NamedTuple):
     """One step of the search: a class of the unsuffixed group, or a
-    whole suffixed group. ``passing`` are the ids of providers that
-    pass the slot's own tests, ``by_root`` the same per tree."""
+    whole suffixed group. ``by_root`` lists, per tree, the ids of the
+    providers that pass the slot's own tests."""
 
     group: RequestGroup
     resources: tuple          # ((class, amount), ...)
-    passing: frozenset
     by_root: dict
     sharing: tuple            # passing sharing providers
     same_as_previous: bool    # interchangeable with the slot before it
@@ -179,7 +178,7 @@ class _Search:
         same = (previous is not None and previous.group.suffixed
                 and group.suffixed and not self.show_mappings
                 and previous.group[1:] == group[1:])
-        return _Slot(group, resources, frozenset(passing), by_root,
+        return _Slot(group, resources, by_root,
                      tuple(sorted(p for p in passing
                                   if p in self.sharing_ids)), same)
 
