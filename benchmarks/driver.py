@@ -110,15 +110,24 @@ def _expect(conn, method, path, body, statuses) -> bytes:
 
 
 def _seed_slice(job) -> int:
-    """Create providers with the three standard inventories."""
+    """Create providers with the three standard inventories, every
+    other one with a trait, each in one of three aggregates."""
     address, keepalive, first, uuids = job
     conn = client.Connection(address, keepalive)
     for number, uuid in enumerate(uuids, first):
+        path = f'/resource_providers/{uuid}'
         _expect(conn, 'POST', '/resource_providers',
                 {'name': f'bench-rp-{number:06d}', 'uuid': uuid}, (200,))
         _expect(conn, 'PUT', scenarios.inventories_path(uuid),
                 {'resource_provider_generation': 0,
                  'inventories': scenarios.STANDARD_INVENTORY}, (200,))
+        traits = scenarios.seeded_traits(number)
+        _expect(conn, 'PUT', f'{path}/traits',
+                {'resource_provider_generation': 1, 'traits': traits},
+                (200,))
+        _expect(conn, 'PUT', f'{path}/aggregates',
+                {'resource_provider_generation': 2 if traits else 1,
+                 'aggregates': scenarios.seeded_aggregates(number)}, (200,))
     conn.close()
     return len(uuids)
 
@@ -277,7 +286,8 @@ def run(args, workdir: Path, stack: ExitStack) -> list[dict]:
           f'{time.monotonic() - started:.1f} s')
 
     floor = FloorRuns(floor, client.probe_keepalive(floor.address))
-    reads = [scenarios.GetAll, scenarios.GetOne]
+    reads = [scenarios.GetAll, scenarios.GetOne, scenarios.FilteredList,
+             scenarios.FilteredListMemberOf]
     if serves_usages(service.address, keepalive, providers[0]):
         reads.append(scenarios.GetUsages)
     else:
@@ -291,6 +301,8 @@ def run(args, workdir: Path, stack: ExitStack) -> list[dict]:
                          scenarios.THIRTY_CLASSES),
         scenarios.PutAll(providers, args.connections,
                          scenarios.STANDARD_INVENTORY),
+        scenarios.PutTraits(providers, args.connections),
+        scenarios.PutAggregates(providers, args.connections),
     ]
     if args.only:
         plan = [scenario for scenario in plan

@@ -182,3 +182,67 @@ class PutAll(PutOne):
         body = json.dumps({'resource_provider_generation': generation,
                            'inventories': inventories})
         return request_bytes('PUT', inventories_path(uuid), body.encode())
+
+
+# Traits and aggregates of the seeded providers: every other one has
+# TRAIT, and each is in one of the three aggregates, in turn.
+TRAIT = 'HW_CPU_X86_AVX2'
+OTHER_TRAIT = 'HW_CPU_X86_SSE'
+AGGREGATES = ['0a5f6b0e-8c1d-4f3a-9e2b-7d4c5b6a7f01',
+              '0a5f6b0e-8c1d-4f3a-9e2b-7d4c5b6a7f02',
+              '0a5f6b0e-8c1d-4f3a-9e2b-7d4c5b6a7f03']
+FILTERED = '/resource_providers?resources=VCPU:2,MEMORY_MB:4096&required=' \
+    + TRAIT
+
+
+def seeded_traits(number: int) -> list[str]:
+    return [TRAIT] if number % 2 == 0 else []
+
+
+def seeded_aggregates(number: int) -> list[str]:
+    return [AGGREGATES[number % 3]]
+
+
+class FilteredList(Scenario):
+    """The scheduler's kind of query: capacity and a required trait
+    over every provider (half of them match)."""
+
+    name = 'GET providers, resources + required'
+    path = FILTERED
+
+    def check(self, status, body):
+        return status == 200 and body.startswith(b'{"resource_providers": [')
+
+    def worker(self, index, conn):
+        return Reader([request_bytes('GET', self.path)], index, self.check)
+
+
+class FilteredListMemberOf(FilteredList):
+    """The same, in two of the three aggregates (a third match)."""
+
+    name = 'GET providers, resources + required + member_of'
+    path = f'{FILTERED}&member_of=in:{AGGREGATES[0]},{AGGREGATES[1]}'
+
+
+class PutTraits(PutOne):
+    """Replace a provider's traits with another set each time."""
+
+    name = 'PUT provider traits'
+
+    def request(self, uuid, generation, turn):
+        body = json.dumps({'resource_provider_generation': generation,
+                           'traits': [TRAIT, OTHER_TRAIT][:1 + turn % 2]})
+        return request_bytes('PUT', f'/resource_providers/{uuid}/traits',
+                             body.encode())
+
+
+class PutAggregates(PutOne):
+    """Replace a provider's aggregates (1.19+: generation checked)."""
+
+    name = 'PUT provider aggregates'
+
+    def request(self, uuid, generation, turn):
+        body = json.dumps({'resource_provider_generation': generation,
+                           'aggregates': AGGREGATES[turn % 3:]})
+        return request_bytes('PUT', f'/resource_providers/{uuid}/aggregates',
+                             body.encode())

@@ -80,7 +80,7 @@ RESPONSES = {
         'GET', '/resource_providers', token=None)),
     'forbidden': (403, lambda c, m: c.request(
         'GET', '/resource_providers', token='alice')),
-    'unknown-path': (404, lambda c, m: c.request('GET', '/traits')),
+    'unknown-path': (404, lambda c, m: c.request('GET', '/nowhere')),
     'unknown-provider': (404, lambda c, m: c.request(
         'GET', '/resource_providers/not-a-uuid')),
     'method-not-allowed': (405, lambda c, m: c.request(

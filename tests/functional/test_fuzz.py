@@ -65,9 +65,10 @@ CASES = sorted(
 
 # The latest version most often, and each version where a body, a query
 # parameter or a route changes.
-VERSIONS = ('latest', 'latest', 'latest', '1.0', '1.2', '1.5', '1.7',
-            '1.8', '1.9', '1.12', '1.14', '1.20', '1.23', '1.26', '1.28',
-            '1.37', '1.38', '1.39')
+VERSIONS = ('latest', 'latest', 'latest', '1.0', '1.1', '1.2', '1.3',
+            '1.4', '1.5', '1.6', '1.7', '1.8', '1.9', '1.12', '1.14', '1.15',
+            '1.18', '1.19', '1.20', '1.22', '1.23', '1.24', '1.26', '1.28',
+            '1.32', '1.37', '1.38', '1.39')
 
 # Header values a client may get wrong: each must be refused (400, 406).
 BAD_VERSIONS = ('placement 1.40', 'placement 0.9', 'placement 1.a',
@@ -94,9 +95,12 @@ def report():
     print(f'\nfuzz: {total} requests; statuses {histogram}')
 
 
+AGGREGATE = '0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0'
+
+
 def _seed(client: Client) -> dict:
-    """A provider tree with inventory and an allocation; the path items
-    that name what it holds."""
+    """A provider tree with inventory, an allocation, traits and an
+    aggregate; the path items that name what it holds."""
     client.request('PUT', '/resource_classes/CUSTOM_FUZZ', status=201)
     parent = client.create_provider('fuzz-parent', {
         'VCPU': {'total': 16}, 'MEMORY_MB': {'total': 8192},
@@ -110,11 +114,21 @@ def _seed(client: Client) -> dict:
         'project_id': 'project-a', 'user_id': 'alice',
         'consumer_generation': None, 'consumer_type': 'INSTANCE'},
         status=204)
+    client.request('PUT', '/traits/CUSTOM_FUZZ', status=201)
+    path = f'/resource_providers/{parent["uuid"]}'
+    generation = client.request('PUT', f'{path}/traits', {
+        'traits': ['CUSTOM_FUZZ', 'HW_CPU_X86_AVX2'],
+        'resource_provider_generation': parent['generation']},
+        status=200).json['resource_provider_generation']
+    client.request('PUT', f'{path}/aggregates', {
+        'aggregates': [AGGREGATE],
+        'resource_provider_generation': generation}, status=200)
     return {
         'uuid': (parent['uuid'], child['uuid'], leaf['uuid']),
         'consumer_uuid': (consumer,),
         'resource_class': ('VCPU', 'MEMORY_MB', 'CUSTOM_FUZZ'),
-        'name': ('CUSTOM_FUZZ', 'CUSTOM_NEW', 'VCPU'),
+        # Resource classes and traits.
+        'name': ('CUSTOM_FUZZ', 'CUSTOM_NEW', 'VCPU', 'HW_CPU_X86_AVX2'),
     }
 
 

@@ -103,6 +103,25 @@ def _hot_requests(client: Client) -> None:
         'project_id': 'p', 'user_id': 'u', 'consumer_generation': None,
         'consumer_type': 'INSTANCE'}, status=204)
     generation = client.request('GET', base, status=200).json['generation']
+    generation = client.request('PUT', f'{base}/traits', {
+        'traits': ['HW_CPU_X86_AVX2', 'HW_CPU_X86_SSE'],
+        'resource_provider_generation': generation},
+        status=200).json['resource_provider_generation']
+    aggregate = str(uuidlib.uuid4())
+    generation = client.request('PUT', f'{base}/aggregates', {
+        'aggregates': [aggregate, str(uuidlib.uuid4())],
+        'resource_provider_generation': generation},
+        status=200).json['resource_provider_generation']
+    filtered = ('/resource_providers?resources=VCPU:1,MEMORY_MB:64'
+                '&required=HW_CPU_X86_AVX2,!HW_CPU_X86_AVX&member_of='
+                f'in:{aggregate},{uuidlib.uuid4()}')
+    for path in (filtered, '/resource_providers?required=HW_CPU_X86_SSE',
+                 f'/resource_providers?member_of={aggregate}',
+                 '/resource_providers?resources=VCPU:2',
+                 f'{base}/traits', f'{base}/aggregates',
+                 '/traits?associated=true', '/traits/HW_CPU_X86_SSE'):
+        client.request('GET', path, status=(204 if path.startswith(
+            '/traits/') else 200))
     for path in (base, f'{base}/inventories', f'{base}/inventories/VCPU',
                  f'{base}/usages', f'{base}/allocations',
                  f'/allocations/{consumer}', '/usages?project_id=p',

@@ -182,3 +182,76 @@ def test_allocation_candidates_are_two_reads(client, db, statements,
                                   status=200)
     assert response.json['allocation_requests']
     assert len(statements) == begin + 2
+
+
+AGGREGATES = [f'aaaaaaaa-0000-4000-8000-{n:012d}' for n in range(4)]
+
+
+def _seed_filtered(client, providers: int) -> None:
+    """Providers with inventory, traits and aggregates to filter on."""
+    for number in range(providers):
+        rp = client.create_provider(f'filtered-{number}', STANDARD)
+        path = f'/resource_providers/{rp["uuid"]}'
+        generation = client.request('PUT', f'{path}/traits', {
+            'traits': ['HW_CPU_X86_AVX2', 'HW_CPU_X86_SSE'][:number % 3],
+            'resource_provider_generation': rp['generation']},
+            status=200).json['resource_provider_generation']
+        client.request('PUT', f'{path}/aggregates', {
+            'aggregates': AGGREGATES[number % 4:],
+            'resource_provider_generation': generation}, status=200)
+
+
+@pytest.mark.parametrize('providers', [2, 12])
+@pytest.mark.parametrize('query, expected', [
+    # The provider list itself.
+    ('', 1),
+    # Aggregates are matched by uuid inside the one statement.
+    (f'member_of=in:{AGGREGATES[0]},{AGGREGATES[1]}&member_of='
+     f'!{AGGREGATES[3]}&member_of={AGGREGATES[2]}', 1),
+    # One lookup of the classes named, however many.
+    ('resources=VCPU:1,MEMORY_MB:64,DISK_GB:1', 2),
+    # One lookup of the traits named, however many.
+    ('required=HW_CPU_X86_AVX2,!HW_CPU_X86_SSE&required=in:'
+     'HW_CPU_X86_AVX2,HW_CPU_X86_SSE2', 2),
+    # Everything at once: the two lookups and the list.
+    ('resources=VCPU:1,MEMORY_MB:64&required=HW_CPU_X86_AVX2,'
+     f'!HW_CPU_X86_SSE&member_of=in:{AGGREGATES[0]},{AGGREGATES[1]}'
+     f'&member_of=!{AGGREGATES[2]}&name=filtered-1', 3),
+])
+def test_filtered_provider_list_is_a_fixed_number_of_statements(
+        client, statements, provider, providers, query, expected):
+    """The same count with 2 or 12 providers, whatever the number of
+    classes, traits and aggregates named (README: set-based storage)."""
+    _seed_filtered(client, providers)
+    counter = Counter(client, statements, provider)
+    assert counter.count('GET', f'/resource_providers?{query}') == expected
+
+
+def test_provider_traits_and_aggregates(client, statements, provider,
+                                        begin):
+    counter = Counter(client, statements, provider)
+    assert counter.count('GET', '/resource_providers/{uuid}/traits') == 1
+    assert counter.count('GET', '/resource_providers/{uuid}/aggregates') == 1
+    # BEGIN, provider with its traits, the traits named, the
+    # compare-and-set, the links removed, the links added.
+    flip = iter(range(100))
+    count = counter.count(
+        'PUT', '/resource_providers/{uuid}/traits',
+        make_body=lambda g: {'resource_provider_generation': g, 'traits': [
+            ['HW_CPU_X86_AVX2', 'HW_CPU_X86_SSE'][next(flip) % 2]]})
+    assert count == begin + 5
+    # An unchanged set writes nothing.
+    count = counter.count(
+        'PUT', '/resource_providers/{uuid}/traits',
+        make_body=lambda g: {'resource_provider_generation': g,
+                             'traits': ['HW_CPU_X86_SSE']})
+    assert count == begin + 2
+    # The provider looked up before the body; BEGIN, provider with its
+    # aggregates, compare-and-set, aggregates added if missing, their
+    # ids, the links removed, the links added.
+    count = counter.count(
+        'PUT', '/resource_providers/{uuid}/aggregates',
+        make_body=lambda g: {'resource_provider_generation': g,
+                             'aggregates': [AGGREGATES[:2], AGGREGATES[2:]][
+                                 next(flip) % 2]})
+    assert count == 1 + begin + 6

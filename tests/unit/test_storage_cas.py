@@ -9,11 +9,13 @@ import pytest
 import sqlalchemy as sa
 
 from placement_min import errors
+from placement_min.storage import aggregate
 from placement_min.storage import database
 from placement_min.storage import inventory
 from placement_min.storage import resource_class
 from placement_min.storage import resource_provider
 from placement_min.storage import tables
+from placement_min.storage import trait
 
 RP = tables.resource_providers
 INV = tables.inventories
@@ -207,3 +209,62 @@ def test_many_writers_generation_counts_every_commit(db, conf, rp):
             extra.engine.dispose()
     assert outcomes == [rounds] * len(dbs)
     assert stored(db, rp)[0] == rounds * len(dbs)
+
+
+@pytest.mark.parametrize('write', ['set_traits', 'delete_traits',
+                                   'set_aggregates'])
+def test_trait_and_aggregate_writes_that_read_a_stale_generation_roll_back(
+        db, rp, monkeypatch, write):
+    """As for inventories: a write whose read is one generation old
+    (another writer committed in between) is refused by the
+    compare-and-set, 409, and changes nothing (README: Placement answers
+    500 on such a lost race for traits)."""
+    trait.set_for_provider(db, rp['uuid'], ['HW_CPU_X86_AVX2'], 0)
+    aggregate.set_for_provider(db, rp['uuid'], [str(uuid.uuid4())], 1)
+    before = (trait.list_for_provider(db, rp['uuid'])[:2],
+              aggregate.list_for_provider(db, rp['uuid']))
+    real_traits = trait._provider_traits
+    real_aggregates = aggregate._provider_aggregates
+
+    def stale_traits(conn, uuid):
+        rp_id, generation, current = real_traits(conn, uuid)
+        return rp_id, generation - 1, current
+
+    def stale_aggregates(conn, uuid):
+        rp_id, generation, current = real_aggregates(conn, uuid)
+        return rp_id, generation - 1, current
+
+    monkeypatch.setattr(trait, '_provider_traits', stale_traits)
+    monkeypatch.setattr(aggregate, '_provider_aggregates', stale_aggregates)
+    calls = {
+        'set_traits': lambda: trait.set_for_provider(
+            db, rp['uuid'], ['HW_CPU_X86_SSE'], 1),
+        'delete_traits': lambda: trait.delete_for_provider(db, rp['uuid']),
+        'set_aggregates': lambda: aggregate.set_for_provider(
+            db, rp['uuid'], [str(uuid.uuid4())], 1),
+    }
+    with pytest.raises(errors.ConcurrentUpdate):
+        calls[write]()
+    monkeypatch.undo()
+    assert (trait.list_for_provider(db, rp['uuid'])[:2],
+            aggregate.list_for_provider(db, rp['uuid'])) == before
+
+
+@pytest.mark.parametrize('kind', ['traits', 'aggregates'])
+def test_threads_setting_traits_or_aggregates_one_commits(db, other_db, rp,
+                                                          kind):
+    values = {'traits': [['HW_CPU_X86_AVX2'], ['HW_CPU_X86_SSE']],
+              'aggregates': [[str(uuid.uuid4())], [str(uuid.uuid4())]]}[kind]
+    storage = trait if kind == 'traits' else aggregate
+
+    def write(on_db, index):
+        return storage.set_for_provider(on_db, rp['uuid'], values[index], 0)
+    outcomes = race([db, other_db], write)
+    errors_seen = [o for o in outcomes
+                   if isinstance(o, errors.ConcurrentUpdate)]
+    assert len(errors_seen) == 1, outcomes
+    [winner] = [i for i, o in enumerate(outcomes)
+                if not isinstance(o, Exception)]
+    shown = storage.list_for_provider(db, rp['uuid'])
+    assert shown[0] == 1
+    assert shown[1] == values[winner]
