@@ -29,15 +29,6 @@ SHARING_TRAIT = 'MISC_SHARES_VIA_AGGREGATE'
 
 
 
-def _used(inv) -> sa.ScalarSelect:
-    """The usage of the inventory row ``inv``, by the index on
-    allocations' provider and class."""
-    return sa.select(sa.func.coalesce(sa.func.sum(ALLOC.c.used), 0)).where(
-        ALLOC.c.resource_provider_id == inv.c.resource_provider_id,
-        ALLOC.c.resource_class_id == inv.c.resource_class_id,
-    ).scalar_subquery()
-
-
 class Inventory(NamedTuple):
     total: int
     reserved: int
@@ -114,7 +105,7 @@ def _relevant_roots(classes: int, sharing: bool):
             inv.c.resource_class_id == sa.bindparam(f'rc_{n}'),
             inv.c.max_unit >= smallest,
             inv.c.min_unit <= sa.bindparam(f'largest_{n}'),
-            _used(inv) + smallest <= (inv.c.total - inv.c.reserved)
+            smallest <= (inv.c.total - inv.c.reserved)
             * inv.c.allocation_ratio))
     capable = sa.or_(*conditions)
     roots = sa.select(rp.c.root_provider_id).where(rp.c.id.in_(
@@ -156,16 +147,25 @@ def _world_query(classes: int, sharing: bool) -> sa.CompoundSelect:
                        RP.c.root_provider_id)
              .where(RP.c.root_provider_id.in_(roots)).cte('relevant'))
     in_trees = sa.select(trees.c.id)
+    usage = (sa.select(ALLOC.c.resource_provider_id,
+                       ALLOC.c.resource_class_id,
+                       sa.func.sum(ALLOC.c.used).label('used'))
+             .where(ALLOC.c.resource_provider_id.in_(in_trees))
+             .group_by(ALLOC.c.resource_provider_id,
+                       ALLOC.c.resource_class_id).subquery('usage'))
     blank = sa.null()
     inventories = sa.select(
         sa.literal('i').label('kind'), trees.c.id, trees.c.uuid,
         trees.c.parent_provider_id, trees.c.root_provider_id,
         RC.c.name, INV.c.total, INV.c.reserved, INV.c.min_unit,
         INV.c.max_unit, INV.c.step_size, INV.c.allocation_ratio,
-        _used(INV).label('used'),
+        usage.c.used,
     ).select_from(
         trees.outerjoin(INV, INV.c.resource_provider_id == trees.c.id)
-             .outerjoin(RC, RC.c.id == INV.c.resource_class_id))
+             .outerjoin(RC, RC.c.id == INV.c.resource_class_id)
+             .outerjoin(usage, sa.and_(
+                 usage.c.resource_provider_id == INV.c.resource_provider_id,
+                 usage.c.resource_class_id == INV.c.resource_class_id)))
     traits = sa.select(
         sa.literal('t'), RP_TRAIT.c.resource_provider_id, blank, blank,
         blank, TRAIT.c.name, *[blank] * 7,
@@ -201,8 +201,8 @@ def _providers(conn: sa.Connection, class_ids: dict, amounts: dict,
         if name is not None:
             # NOTE: int(): MariaDB's SUM is a DECIMAL.
             rp.inventories[name] = Inventory(
-                total, reserved, min_unit, max_unit, step, ratio, int(used),
-                int((total - reserved) * ratio))
+                total, reserved, min_unit, max_unit, step, ratio,
+                int(used or 0), int((total - reserved) * ratio))
     # Union rows come in no promised order: links after providers.
     for rp_id, kind, name in links:
         rp = providers[rp_id]
