@@ -113,6 +113,11 @@ class _Search:
         self.last_unsuffixed = max(
             (i for i, s in enumerate(self.slots) if not s.group.suffixed),
             default=-1)
+        # The slot after which the unsuffixed group's suppliers must hold
+        # its traits together (-1: it asks for none).
+        wanted = self.unsuffixed.traits if self.unsuffixed else _NO_TRAITS
+        self.traits_checked_at = (
+            self.last_unsuffixed if wanted.all_of or wanted.any_of else -1)
         # Whether each slot's provider must differ from every other
         # suffixed group's (isolate).
         self.exclusive = [self.isolate and slot.group.suffixed
@@ -464,7 +469,7 @@ class _Combination:
         if search.subtrees and not search.subtree_ok(
                 self.chosen, i, search.last_of_subtree.get(i, ())):
             return False
-        if (i == search.last_unsuffixed
+        if (i == search.traits_checked_at
                 and not search.unsuffixed_traits_ok(self.chosen)):
             return False
         for rc, amount in slot.resources:
