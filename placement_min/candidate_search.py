@@ -118,6 +118,13 @@ class _Search:
         wanted = self.unsuffixed.traits if self.unsuffixed else _NO_TRAITS
         self.traits_checked_at = (
             self.last_unsuffixed if wanted.all_of or wanted.any_of else -1)
+        # The unsuffixed group alone, and no sharing provider: a tree of
+        # one provider needs no combining at all (``_lone``).
+        self.lone_providers = (
+            not self.sharing_ids and self.unsuffixed is not None
+            and len(request.groups) == 1)
+        self.lone_items = (sorted(self.unsuffixed.resources.items())
+                           if self.unsuffixed else [])
         # Whether each slot's provider must differ from every other
         # suffixed group's (isolate).
         self.exclusive = [self.isolate and slot.group.suffixed
@@ -320,6 +327,9 @@ class _Search:
         self._tick()
         if not self._anchor_ok(root_id):
             return
+        if self.lone_providers and len(self.trees[root_id]) == 1:
+            yield from self._lone(root_id)
+            return
         options = self._options(root_id)
         if options is None:
             return
@@ -332,6 +342,20 @@ class _Search:
                 yield self._candidate(combination.placed, combination.chosen)
             return
         yield from self._walk(options)
+
+    def _lone(self, root_id: int) -> Iterator[Candidate]:
+        """A tree of one provider, for a request of the unsuffixed group
+        alone, with no sharing provider anywhere: the candidate is that
+        provider with every class, if it passed every slot (each amount
+        alone is all it must fit) and holds the group's traits."""
+        if not all(slot.by_root.get(root_id) for slot in self.slots):
+            return
+        if self.traits_checked_at >= 0 and not traits_match(
+                self.unsuffixed.traits, self.providers[root_id].traits):
+            return
+        yield Candidate(
+            tuple(((root_id, rc), amount) for rc, amount in self.lone_items),
+            (('', (root_id,)),) if self.show_mappings else ())
 
     def _walk(self, options: list[list[int]]) -> Iterator[Candidate]:
         """Depth-first over the slots, one frame (no recursion): at each
