@@ -40,11 +40,18 @@ def _amounts(request: request_groups.CandidateRequest) -> dict:
     return amounts
 
 
-def _allocation_request(version, providers: dict,
+def _allocation_request(version, uuids: dict,
                         candidate: candidate_search.Candidate) -> dict:
+    """One candidate in the shape of ``version``; ``uuids`` maps
+    provider ids to uuids."""
     by_provider: dict[str, dict] = {}
     for (rp_id, rc), amount in candidate.allocations:
-        by_provider.setdefault(providers[rp_id].uuid, {})[rc] = amount
+        uuid = uuids[rp_id]
+        found = by_provider.get(uuid)
+        if found is None:
+            by_provider[uuid] = {rc: amount}
+        else:
+            found[rc] = amount
     if version < mv.ALLOCATIONS_BY_PROVIDER:
         return {'allocations': [
             {'resource_provider': {'uuid': uuid}, 'resources': resources}
@@ -52,9 +59,8 @@ def _allocation_request(version, providers: dict,
     body = {'allocations': {uuid: {'resources': resources}
                             for uuid, resources in by_provider.items()}}
     if version >= mv.CANDIDATES_MAPPINGS:
-        body['mappings'] = {
-            suffix: [providers[p].uuid for p in rp_ids]
-            for suffix, rp_ids in candidate.mappings}
+        body['mappings'] = {suffix: [uuids[p] for p in rp_ids]
+                            for suffix, rp_ids in candidate.mappings}
     return body
 
 
@@ -102,10 +108,11 @@ def list_candidates(req):
                     req.conf.placement.allocation_candidates_budget_ms,
                     len(result.candidates))
     providers = world.providers
+    uuids = {rp_id: rp.uuid for rp_id, rp in providers.items()}
     requested = request.class_names()
     body = {
         'allocation_requests': [
-            _allocation_request(req.version, providers, candidate)
+            _allocation_request(req.version, uuids, candidate)
             for candidate in result.candidates],
         'provider_summaries': {
             providers[rp_id].uuid: _summary(req.version, providers[rp_id],
