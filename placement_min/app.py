@@ -2,6 +2,10 @@
 declares, call the handler, render domain errors."""
 
 import logging
+from collections.abc import Iterable
+from wsgiref.types import StartResponse, WSGIEnvironment
+
+from oslo_config import cfg
 
 from placement_min import errors
 from placement_min import jsonbody
@@ -10,13 +14,14 @@ from placement_min.handlers import path_items
 from placement_min.handlers.operation import Operation
 from placement_min.request import PlacementRequest
 from placement_min.router import Router
+from placement_min.storage.database import Database
 
 LOG = logging.getLogger(__name__)
 
 _JSON_OFFERS = ['application/json']
 
 
-def _accepts_json(req) -> bool:
+def _accepts_json(req: PlacementRequest) -> bool:
     accept = req.environ.get('HTTP_ACCEPT')
     if not accept:
         return True
@@ -28,7 +33,7 @@ def _accepts_json(req) -> bool:
     return bool(req.accept.acceptable_offers(_JSON_OFFERS))
 
 
-def _path(req) -> str:
+def _path(req: PlacementRequest) -> str:
     """The decoded path; one that is not UTF-8 names nothing here: 404."""
     try:
         return req.path_info
@@ -44,7 +49,9 @@ def _enforce(req: PlacementRequest, operation: Operation,
     (403), path items (404/400), query string (400), the operation's
     precheck if any (404), body (415/400)."""
     if operation.policy is not None:
-        req.context.can(operation.policy)
+        target = (operation.policy_target(req)
+                  if operation.policy_target is not None else None)
+        req.context.can(operation.policy, target)
     req.path_items = {
         name: operation.path.get(name, path_items.DEFAULTS[name])(value)
         for name, value in raw_items.items()}
@@ -59,14 +66,16 @@ def _enforce(req: PlacementRequest, operation: Operation,
 
 class PlacementApp:
 
-    def __init__(self, db, max_json_depth: int, router: Router | None = None,
-                 conf=None):
+    def __init__(self, db: Database, max_json_depth: int,
+                 router: Router | None = None, *,
+                 conf: cfg.ConfigOpts) -> None:
         self.db = db
         self.max_json_depth = max_json_depth
         self.router = router or Router()
         self.conf = conf
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: WSGIEnvironment,
+                 start_response: StartResponse) -> Iterable[bytes]:
         req = PlacementRequest(environ)
         req.db = self.db
         req.conf = self.conf
@@ -84,5 +93,5 @@ class PlacementApp:
                 raise  # nobody chose a status: the fault barrier's 500
             return errors.respond(environ, start_response, exc.status,
                                   exc.detail, exc.code,
-                                  headers=getattr(exc, 'headers', ()))
+                                  headers=exc.headers)
         return response(environ, start_response)

@@ -12,7 +12,7 @@ doc/allocation-candidates.md explains the design and its bounds.
 import logging
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 from placement_min import microversion as mv
@@ -21,6 +21,7 @@ from placement_min.filters import Required
 from placement_min.request_groups import CandidateRequest
 from placement_min.request_groups import RequestGroup
 from placement_min.storage.allocation_candidate import SHARING_TRAIT
+from placement_min.storage.allocation_candidate import Provider
 from placement_min.storage.allocation_candidate import World
 
 LOG = logging.getLogger(__name__)
@@ -29,6 +30,11 @@ _NO_TRAITS = Required()
 _NO_AGGREGATES = MemberOf()
 # Search steps between two looks at the clock: 256.
 _CLOCK_MASK = 255
+
+# ((class, amount), ...): what a slot asks of one provider.
+Resources = tuple[tuple[str, int], ...]
+# ((provider id, class), amount), ...: what a candidate allocates.
+Allocations = tuple[tuple[tuple[int, str], int], ...]
 
 
 class Settings(NamedTuple):
@@ -45,12 +51,12 @@ class Candidate(NamedTuple):
     a canonical order, and ((suffix, (provider id, ...)), ...) per group
     (from 1.34; empty before)."""
 
-    allocations: tuple
-    mappings: tuple
+    allocations: Allocations
+    mappings: tuple[tuple[str, tuple[int, ...]], ...]
 
 
 class Result(NamedTuple):
-    candidates: list
+    candidates: list[Candidate]
     cut: bool           # the budget ended the search
 
 
@@ -58,12 +64,12 @@ class _BudgetSpent(Exception):
     pass
 
 
-def traits_match(wanted: Required, held: set) -> bool:
+def traits_match(wanted: Required, held: set[str]) -> bool:
     return (wanted.all_of <= held and not (wanted.none_of & held)
             and all(any_of & held for any_of in wanted.any_of))
 
 
-def aggregates_match(wanted: MemberOf, member: set) -> bool:
+def aggregates_match(wanted: MemberOf, member: set[str]) -> bool:
     return (not (wanted.none_of & member)
             and all(any_of & member for any_of in wanted.any_of))
 
@@ -74,17 +80,17 @@ class _Slot(NamedTuple):
     providers that pass the slot's own tests."""
 
     group: RequestGroup
-    resources: tuple          # ((class, amount), ...)
-    by_root: dict
-    sharing: tuple            # passing sharing providers
+    resources: Resources
+    by_root: dict[int, list[int]]
+    sharing: tuple[int, ...]  # passing sharing providers
     same_as_previous: bool    # interchangeable with the slot before it
 
 
 class _Search:
     """The state of one request's search over every anchor."""
 
-    def __init__(self, request: CandidateRequest, world: World, version,
-                 settings: Settings):
+    def __init__(self, request: CandidateRequest, world: World,
+                 version: mv.Version, settings: Settings) -> None:
         self.request = request
         self.providers = world.providers
         self.version = version
@@ -99,7 +105,7 @@ class _Search:
             self.trees.setdefault(rp.root_id, []).append(rp.id)
         self.sharing_ids = {rp.id for rp in self.providers.values()
                             if SHARING_TRAIT in rp.traits}
-        self.with_class: dict[str, list] = {}
+        self.with_class: dict[str, list[Provider]] = {}
         for rp in self.providers.values():
             for rc in rp.inventories:
                 self.with_class.setdefault(rc, []).append(rp)
@@ -116,6 +122,7 @@ class _Search:
         # The slot after which the unsuffixed group's suppliers must hold
         # its traits together (-1: it asks for none).
         wanted = self.unsuffixed.traits if self.unsuffixed else _NO_TRAITS
+        self.unsuffixed_traits = wanted
         self.traits_checked_at = (
             self.last_unsuffixed if wanted.all_of or wanted.any_of else -1)
         # The unsuffixed group alone, and no sharing provider: a tree of
@@ -134,7 +141,7 @@ class _Search:
         self.suffixed_slots = sorted((s.group.suffix, i)
                                      for i, s in enumerate(self.slots)
                                      if s.group.suffixed)
-        self._ancestors: dict[int, frozenset] = {}
+        self._ancestors: dict[int, frozenset[int]] = {}
         self.steps = 0
         self.deadline = time.monotonic() + settings.budget_ms / 1000.0
 
@@ -146,15 +153,15 @@ class _Search:
             return None
         return self.roots_by_uuid.get(uuid, -1)
 
-    def _member_aggregates(self, rp) -> set:
+    def _member_aggregates(self, rp: Provider) -> set[str]:
         """Aggregates that count for the unsuffixed group: the
         provider's own, and unless it is a sharing provider its root's."""
         if rp.id in self.sharing_ids or rp.root_id == rp.id:
             return rp.aggregates
         return rp.aggregates | self.providers[rp.root_id].aggregates
 
-    def _passes(self, group: RequestGroup, resources: tuple, rp,
-                tree: int | None) -> bool:
+    def _passes(self, group: RequestGroup, resources: Resources,
+                rp: Provider, tree: int | None) -> bool:
         if tree is not None and rp.root_id != tree:
             return False
         for rc, amount in resources:
@@ -174,8 +181,8 @@ class _Search:
         member = self._member_aggregates(rp)
         return all(any_of & member for any_of in group.aggregates.any_of)
 
-    def _slot(self, group: RequestGroup, resources: tuple,
-              previous) -> _Slot:
+    def _slot(self, group: RequestGroup, resources: Resources,
+              previous: _Slot | None) -> _Slot:
         tree = self._tree_of(group.in_tree)
         # Only providers with inventory of the slot's first class can
         # pass (any provider, for a resourceless group).
@@ -214,8 +221,8 @@ class _Search:
                                     slots[-1] if slots else None))
         return slots
 
-    def _last_slot_of_subtrees(self) -> dict[int, list[set]]:
-        last: dict[int, list[set]] = {}
+    def _last_slot_of_subtrees(self) -> dict[int, list[set[str]]]:
+        last: dict[int, list[set[str]]] = {}
         for subtree in self.subtrees:
             index = max(i for i, s in enumerate(self.slots)
                         if s.group.suffix in subtree)
@@ -237,14 +244,14 @@ class _Search:
             return False
         return not (group.aggregates.none_of & root.aggregates)
 
-    def _sharing_for(self, root_id: int) -> set:
+    def _sharing_for(self, root_id: int) -> set[int]:
         """Sharing providers outside the tree that share an aggregate
         with one of its providers."""
         if not self.sharing_ids:
             return set()
         tree = self.trees[root_id]
-        aggregates = set().union(*(self.providers[p].aggregates
-                                   for p in tree))
+        aggregates: set[str] = set().union(*(self.providers[p].aggregates
+                                             for p in tree))
         return {s for s in self.sharing_ids
                 if self.providers[s].root_id != root_id
                 and self.providers[s].aggregates & aggregates}
@@ -267,7 +274,7 @@ class _Search:
         """A matching of suffixed slots to distinct providers exists."""
         owner: dict[int, int] = {}
 
-        def assign(i: int, seen: set) -> bool:
+        def assign(i: int, seen: set[int]) -> bool:
             for p in options[i]:
                 if p in seen:
                     continue
@@ -288,17 +295,19 @@ class _Search:
                 and time.monotonic() > self.deadline):
             raise _BudgetSpent()
 
-    def _ancestors_of(self, rp_id: int) -> frozenset:
+    def _ancestors_of(self, rp_id: int) -> frozenset[int]:
         found = self._ancestors.get(rp_id)
         if found is None:
-            chain, current = [], rp_id
+            chain: list[int] = []
+            current: int | None = rp_id
             while current is not None:
                 chain.append(current)
                 current = self.providers[current].parent_id
             found = self._ancestors[rp_id] = frozenset(chain)
         return found
 
-    def subtree_ok(self, chosen: list, upto: int, complete: list) -> bool:
+    def subtree_ok(self, chosen: list[int], upto: int,
+                   complete: Sequence[set[str]]) -> bool:
         """``same_subtree``: the providers chosen so far for the groups
         of each set are in one tree; for a set whose last group was just
         placed, one of them is an ancestor-or-self of all."""
@@ -308,19 +317,19 @@ class _Search:
             if len({self.providers[p].root_id for p in members}) > 1:
                 return False
         for subtree in complete:
-            members = {chosen[i] for i in range(upto + 1)
-                       if self.slots[i].group.suffix in subtree}
+            placed = {chosen[i] for i in range(upto + 1)
+                      if self.slots[i].group.suffix in subtree}
             common = frozenset.intersection(
-                *(self._ancestors_of(p) for p in members))
-            if not common & members:
+                *(self._ancestors_of(p) for p in placed))
+            if not common & placed:
                 return False
         return True
 
-    def unsuffixed_traits_ok(self, chosen: list) -> bool:
-        held: set = set()
+    def unsuffixed_traits_ok(self, chosen: list[int]) -> bool:
+        held: set[str] = set()
         for i in range(self.last_unsuffixed + 1):
             held |= self.providers[chosen[i]].traits
-        return traits_match(self.unsuffixed.traits, held)
+        return traits_match(self.unsuffixed_traits, held)
 
     def anchor(self, root_id: int) -> Iterator[Candidate]:
         """The candidates anchored at ``root_id`` (repeats included)."""
@@ -351,7 +360,7 @@ class _Search:
         if not all(slot.by_root.get(root_id) for slot in self.slots):
             return
         if self.traits_checked_at >= 0 and not traits_match(
-                self.unsuffixed.traits, self.providers[root_id].traits):
+                self.unsuffixed_traits, self.providers[root_id].traits):
             return
         yield Candidate(
             tuple(((root_id, rc), amount) for rc, amount in self.lone_items),
@@ -393,12 +402,13 @@ class _Search:
                 next_option[level] = (index if interchangeable[level]
                                       else 0)
 
-    def _candidate(self, placed: dict, chosen: list) -> Candidate:
+    def _candidate(self, placed: dict[tuple[int, str], int],
+                   chosen: list[int]) -> Candidate:
         allocations = tuple(sorted(placed.items()))
         if not self.show_mappings:
             return Candidate(allocations, ())
-        mappings = tuple((suffix, (chosen[i],))
-                         for suffix, i in self.suffixed_slots)
+        mappings: tuple[tuple[str, tuple[int, ...]], ...] = tuple(
+            (suffix, (chosen[i],)) for suffix, i in self.suffixed_slots)
         if self.unsuffixed is not None:
             mappings = (('', tuple(sorted({chosen[i] for i in range(
                 self.last_unsuffixed + 1)}))),) + mappings
@@ -428,7 +438,7 @@ class _Search:
         if settings.max_candidates >= 0:
             wanted = (settings.max_candidates if wanted is None
                       else min(wanted, settings.max_candidates))
-        seen: set = set()
+        seen: set[Candidate] = set()
         found: list[Candidate] = []
         cut = False
         if wanted != 0 and self.slots:
@@ -454,16 +464,19 @@ class _Combination:
     """A partial combination: what is placed where, checked and undone
     one slot at a time (doc/allocation-candidates.md, section 3)."""
 
-    def __init__(self, search: _Search):
+    def __init__(self, search: _Search) -> None:
         self.search = search
         count = len(search.slots)
-        self.placed: dict[tuple, int] = {}      # (provider, class) -> sum
-        self.isolated: set = set()              # providers of suffixed
-        self.tree_users: dict[int, list] = {}   # root -> [provider, uses]
-        self.chosen: list = [None] * count
+        # (provider, class) -> sum
+        self.placed: dict[tuple[int, str], int] = {}
+        self.isolated: set[int] = set()         # providers of suffixed
+        # root -> [provider, uses]
+        self.tree_users: dict[int, list[int]] = {}
+        # The provider of each slot placed so far (-1: not placed yet).
+        self.chosen: list[int] = [-1] * count
         self.exclusive = search.exclusive
 
-    def _fits(self, rp, resources: tuple) -> bool:
+    def _fits(self, rp: Provider, resources: Resources) -> bool:
         for rc, amount in resources:
             before = self.placed.get((rp.id, rc))
             if before:
@@ -523,7 +536,7 @@ class _Combination:
                 del self.tree_users[root_id]
 
 
-def find(request: CandidateRequest, world: World, version,
+def find(request: CandidateRequest, world: World, version: mv.Version,
          settings: Settings) -> Result:
     """The distinct candidates for ``request``, at most ``limit``."""
     return _Search(request, world, version, settings).run()

@@ -11,8 +11,11 @@ they never change once released.
 """
 
 import json
-from typing import ClassVar
+from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar, TypeVar
+from wsgiref.types import StartResponse, WSGIEnvironment
 
+from placement_min import environ_keys
 from placement_min import microversion
 
 UNDEFINED_CODE = 'placement.undefined_code'
@@ -25,6 +28,9 @@ PROVIDER_CANNOT_DELETE_PARENT = (
 QUERY_DUPLICATE_KEY = 'placement.query.duplicate_key'
 QUERY_BAD_VALUE = 'placement.query.bad_value'
 QUERY_MISSING_VALUE = 'placement.query.missing_value'
+
+T = TypeVar('T')
+Headers = Sequence[tuple[str, str]]
 
 # Fixed here rather than taken from http.HTTPStatus, whose phrases
 # change between Python releases (413 became "Content Too Large").
@@ -62,7 +68,8 @@ _MARKUP_ESCAPES = str.maketrans({'<': '\\u003c', '>': '\\u003e',
 
 
 def error_body(status: int, detail: str, request_id: str | None,
-               code: str | None, extra: dict | None = None) -> bytes:
+               code: str | None,
+               extra: dict[str, str] | None = None) -> bytes:
     """The JSON error document; ``code`` is None below microversion 1.23.
 
     json.dumps escapes quotes and control characters in whatever user
@@ -70,8 +77,9 @@ def error_body(status: int, detail: str, request_id: str | None,
     escapes too, so no markup from the request is echoed back raw, even
     to a client that renders the error as HTML.
     """
-    error = {'status': status, 'title': TITLES.get(status, 'Error'),
-             'detail': detail, 'request_id': request_id}
+    error: dict[str, Any] = {
+        'status': status, 'title': TITLES.get(status, 'Error'),
+        'detail': detail, 'request_id': request_id}
     if code is not None:
         error['code'] = code
     if extra:
@@ -80,7 +88,7 @@ def error_body(status: int, detail: str, request_id: str | None,
         _MARKUP_ESCAPES).encode('utf-8')
 
 
-def shorten(value, limit: int = 200):
+def shorten(value: T, limit: int = 200) -> T | str:
     """Cap what a detail quotes of the request (a 100 KB path item)."""
     if isinstance(value, str) and len(value) > limit:
         return value[:limit] + '...'
@@ -99,6 +107,8 @@ class PlacementError(Exception):
     # checks that every class a handler can raise has one.
     status: int | None = None
     code: str = UNDEFINED_CODE
+    # Headers the error response carries besides the usual ones.
+    headers: Headers = ()
 
     def __init__(self, **facts: object) -> None:
         super().__init__(self.template.format(
@@ -117,12 +127,11 @@ class HTTPError(PlacementError):
     """
 
     def __init__(self, status: int, detail: str,
-                 code: str = UNDEFINED_CODE,
-                 headers: list[tuple[str, str]] | None = None) -> None:
+                 code: str = UNDEFINED_CODE, headers: Headers = ()) -> None:
         Exception.__init__(self, detail)
         self.status = status
         self.code = code
-        self.headers = headers or []
+        self.headers = headers
 
 
 class PolicyDenied(PlacementError):
@@ -330,17 +339,19 @@ class DatabaseUnavailable(Exception):
     """The database cannot be reached; carries no driver text on purpose."""
 
 
-def respond(environ: dict, start_response, status: int, detail: str,
-            code: str = UNDEFINED_CODE, headers=(), extra=None):
+def respond(environ: WSGIEnvironment, start_response: StartResponse,
+            status: int, detail: str, code: str = UNDEFINED_CODE,
+            headers: Headers = (),
+            extra: dict[str, str] | None = None) -> Iterable[bytes]:
     """Send the JSON error document as a plain WSGI response.
 
     The one renderer for every error, whichever layer found it: the
     version (for ``code``, from 1.23) and request id come from environ.
     """
-    environ['placement.error_rendered'] = True
-    version = environ.get(microversion.ENVIRON_KEY)
+    environ[environ_keys.ERROR_RENDERED] = True
+    version = environ.get(environ_keys.MICROVERSION)
     show_code = version is not None and version >= microversion.ERROR_CODES
-    body = error_body(status, detail, environ.get('openstack.request_id'),
+    body = error_body(status, detail, environ.get(environ_keys.REQUEST_ID),
                       code if show_code else None, extra)
     start_response(status_line(status), [
         ('Content-Type', 'application/json'),

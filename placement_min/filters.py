@@ -15,14 +15,12 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from placement_min import microversion as mv
+from placement_min import patterns
 from placement_min import query
+from placement_min import uuids
 from placement_min.schemas import common
 
-# Trait names are upper case, like resource class names; a name of any
-# other form cannot be a trait.
-_NAME_RE = re.compile(common.RESOURCE_CLASS_PATTERN)
 _AMOUNT_RE = re.compile('^[1-9][0-9]*$')
-_MAX_NAME = 255
 
 
 class MemberOf(NamedTuple):
@@ -35,7 +33,8 @@ class MemberOf(NamedTuple):
     @classmethod
     def merge(cls, parts: Iterable['MemberOf']) -> 'MemberOf':
         """Every given value at once (repeats AND)."""
-        any_of, none_of = [], set()
+        any_of: list[frozenset[str]] = []
+        none_of: set[str] = set()
         for part in parts:
             any_of.extend(part.any_of)
             none_of.update(part.none_of)
@@ -53,7 +52,9 @@ class Required(NamedTuple):
     @classmethod
     def merge(cls, parts: Iterable['Required']) -> 'Required':
         """Every given value at once (repeats AND)."""
-        all_of, any_of, none_of = set(), [], set()
+        all_of: set[str] = set()
+        any_of: list[frozenset[str]] = []
+        none_of: set[str] = set()
         for part in parts:
             all_of.update(part.all_of)
             any_of.extend(part.any_of)
@@ -76,7 +77,10 @@ def _aggregate(item: str) -> str:
     if item.startswith('!'):
         raise ValueError('"!" may only start the whole value, not an '
                          'aggregate inside "in:"')
-    return query.normalise_uuid_like(item)
+    uuid = uuids.canonical(item)
+    if uuid is None:
+        raise ValueError(f'{_quote(item)} is not a UUID')
+    return uuid
 
 
 def member_of_check(version: mv.Version) -> query.QueryCheck:
@@ -103,8 +107,9 @@ def member_of_check(version: mv.Version) -> query.QueryCheck:
             return MemberOf(none_of=uuids)
         return MemberOf(any_of=(uuids,))
 
-    check.schema = {'type': 'string', 'minLength': 1}
-    return query.listed(check, version >= mv.MEMBER_OF_REPEATED)
+    return query.listed(
+        query.QueryCheck(check, {'type': 'string', 'minLength': 1}),
+        version >= mv.MEMBER_OF_REPEATED)
 
 
 def _trait(name: str) -> str:
@@ -113,7 +118,7 @@ def _trait(name: str) -> str:
     if name.startswith('!'):
         raise ValueError(f'{_quote(name)} is not a trait name: "!" '
                          'may only start a name once, outside "in:"')
-    if len(name) > _MAX_NAME or not _NAME_RE.fullmatch(name):
+    if not patterns.is_resource_class(name):
         raise ValueError(f'{_quote(name)} is not a trait name '
                          '(A-Z, 0-9 and _)')
     return name
@@ -141,11 +146,12 @@ def required_check(version: mv.Version) -> query.QueryCheck:
                 all_of.add(_trait(item))
         return Required(frozenset(all_of), (), frozenset(none_of))
 
-    check.schema = {'type': 'string', 'minLength': 1}
-    return query.listed(check, version >= mv.ANY_OF_TRAITS)
+    return query.listed(
+        query.QueryCheck(check, {'type': 'string', 'minLength': 1}),
+        version >= mv.ANY_OF_TRAITS)
 
 
-def resources_value(value: str) -> dict[str, int]:
+def _resources(value: str) -> dict[str, int]:
     """``resources``: ``RC:N,RC2:M``, each class once, N from 1 to the
     largest integer an inventory holds."""
     amounts: dict[str, int] = {}
@@ -154,7 +160,7 @@ def resources_value(value: str) -> dict[str, int]:
             raise ValueError('an item is empty; expected RESOURCE_CLASS:'
                              'AMOUNT items separated by commas')
         name, colon, amount = item.partition(':')
-        if not colon or not _NAME_RE.fullmatch(name) or len(name) > _MAX_NAME:
+        if not colon or not patterns.is_resource_class(name):
             raise ValueError(f'{_quote(item)} is not RESOURCE_CLASS:'
                              'AMOUNT')
         if (not _AMOUNT_RE.fullmatch(amount) or len(amount) > 10
@@ -167,6 +173,6 @@ def resources_value(value: str) -> dict[str, int]:
     return amounts
 
 
-resources_value.schema = {
+resources_value = query.QueryCheck(_resources, {
     'type': 'string',
-    'pattern': '^[A-Z0-9_]+:[1-9][0-9]*(,[A-Z0-9_]+:[1-9][0-9]*)*$'}
+    'pattern': '^[A-Z0-9_]+:[1-9][0-9]*(,[A-Z0-9_]+:[1-9][0-9]*)*$'})

@@ -6,12 +6,12 @@ several services in one header); a stricter format check than its own
 """
 
 import re
+from wsgiref.types import WSGIEnvironment
 
 import microversion_parse
 
 SERVICE_TYPE = 'placement'
 HEADER = 'OpenStack-API-Version'
-ENVIRON_KEY = 'placement.microversion'
 
 Version = microversion_parse.Version
 
@@ -117,6 +117,8 @@ MAX_VERSION = CHANGELOG[-1][0]
 def before(feature: Version) -> Version:
     """The last version without ``feature``."""
     return Version(feature.major, feature.minor - 1)
+
+
 _INVALID = ('Invalid microversion: the OpenStack-API-Version header must '
             'be "placement X.Y" or "placement latest".')
 _FORMAT = re.compile(r'^(0|[1-9][0-9]{0,3})\.(0|[1-9][0-9]{0,3})$')
@@ -130,7 +132,7 @@ class UnacceptableVersion(ValueError):
     """A well-formed version this service does not serve: 406."""
 
 
-def parse(environ: dict) -> microversion_parse.Version:
+def parse(environ: WSGIEnvironment) -> Version:
     """The version a request asked for; MIN_VERSION when it named none."""
     value = microversion_parse.get_version(
         microversion_parse.headers_from_wsgi_environ(environ), SERVICE_TYPE)
@@ -142,7 +144,7 @@ def parse(environ: dict) -> microversion_parse.Version:
     match = _FORMAT.match(value)
     if match is None:
         raise InvalidVersion(_INVALID)
-    version = microversion_parse.Version(int(match[1]), int(match[2]))
+    version = Version(int(match[1]), int(match[2]))
     if not MIN_VERSION <= version <= MAX_VERSION:
         raise UnacceptableVersion(
             f'Unacceptable microversion {version}: this service supports '
@@ -162,5 +164,7 @@ def _refuse_unreadable_header(header: str | None) -> None:
         raise InvalidVersion(_INVALID)
 
 
-def response_header(version) -> str:
+def response_header(version: Version) -> str:
+    """The OpenStack-API-Version value of a response served at
+    ``version``."""
     return f'{SERVICE_TYPE} {version.major}.{version.minor}'

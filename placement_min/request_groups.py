@@ -7,17 +7,17 @@ handler runs. ``request_from(params, version)`` then applies the rules
 that need the whole query (which groups exist, resourceless groups,
 ``same_subtree``, ``group_policy``) and builds the ``CandidateRequest``
 that storage and the search read. The rules and their error codes are
-listed in doc/allocation-candidates.md and the API description.
+listed in doc/api.md section 11 and the API description.
 """
 
 import re
-from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from placement_min import errors
 from placement_min import filters
 from placement_min import microversion as mv
 from placement_min import query
+from placement_min import uuids
 
 NUMERIC_SUFFIX = re.compile(r'[1-9][0-9]*')
 STRING_SUFFIX = re.compile(r'[a-zA-Z0-9_-]{1,64}')
@@ -28,7 +28,7 @@ GROUP_PARAMS = ('resources', 'required', 'member_of', 'in_tree')
 
 class RequestGroup(NamedTuple):
     suffix: str
-    resources: dict
+    resources: dict[str, int]
     traits: filters.Required
     aggregates: filters.MemberOf
     in_tree: str | None
@@ -58,38 +58,43 @@ class CandidateRequest(NamedTuple):
 
 # Value checks (those of a group's parameters are placement_min.filters')
 
-def tree_uuid(value: str) -> str:
-    return query.normalise_uuid_like(value)
+def _tree_uuid(value: str) -> str:
+    uuid = uuids.canonical(value)
+    if uuid is None:
+        raise ValueError(f'{errors.shorten(value, 60)!r} is not a UUID')
+    return uuid
 
 
-tree_uuid.schema = {'type': 'string', 'minLength': 1}
+tree_uuid = query.QueryCheck(_tree_uuid, uuids.UUID_LIKE)
 
 
-def limit_value(value: str) -> int:
+def _limit(value: str) -> int:
     if not _LIMIT.fullmatch(value):
         raise ValueError('must be an integer of at least 1')
     return int(value)
 
 
-limit_value.schema = {'type': 'string', 'pattern': '^[1-9][0-9]*$'}
+limit_value = query.QueryCheck(
+    _limit, {'type': 'string', 'pattern': '^[1-9][0-9]*$'})
 
 
-def group_policy_value(value: str) -> str:
+def _group_policy(value: str) -> str:
     if value not in ('none', 'isolate'):
         raise ValueError('must be "none" or "isolate"')
     return value
 
 
-group_policy_value.schema = {'type': 'string', 'enum': ['none', 'isolate']}
+group_policy_value = query.QueryCheck(
+    _group_policy, {'type': 'string', 'enum': ['none', 'isolate']})
 
 
 _ROOT_TRAITS = filters.required_check(mv.ROOT_REQUIRED)
 
 
-def root_required_value(value: str) -> filters.Required:
+def _root_required(value: str) -> filters.Required:
     if value.startswith('in:'):
         raise ValueError('"in:" is not accepted in root_required')
-    traits = _ROOT_TRAITS(value)
+    traits: filters.Required = _ROOT_TRAITS(value)
     both = traits.all_of & traits.none_of
     if both:
         raise query.InvalidValue(
@@ -98,11 +103,12 @@ def root_required_value(value: str) -> filters.Required:
     return traits
 
 
-root_required_value.schema = {'type': 'string', 'minLength': 1}
-root_required_value.duplicate_code = errors.QUERY_DUPLICATE_KEY
+root_required_value = query.QueryCheck(
+    _root_required, {'type': 'string', 'minLength': 1},
+    duplicate_code=errors.QUERY_DUPLICATE_KEY)
 
 
-def same_subtree_value(value: str) -> tuple[str, ...]:
+def _same_subtree(value: str) -> tuple[str, ...]:
     suffixes = value.split(',')
     if any(s == '' for s in suffixes):
         raise query.InvalidValue('an empty group suffix',
@@ -110,7 +116,8 @@ def same_subtree_value(value: str) -> tuple[str, ...]:
     return tuple(suffixes)
 
 
-same_subtree_value.schema = {'type': 'string', 'minLength': 1}
+same_subtree_value = query.QueryCheck(
+    _same_subtree, {'type': 'string', 'minLength': 1})
 
 
 # The declaration ---------------------------------------------------------
@@ -124,7 +131,7 @@ CHANGES = (mv.ALLOCATION_CANDIDATES, mv.CANDIDATES_LIMIT,
            mv.ANY_OF_TRAITS)
 
 
-def _group_checks(version) -> dict[str, query.QueryCheck]:
+def _group_checks(version: mv.Version) -> dict[str, query.QueryCheck]:
     """The checks of one group's parameters at ``version``."""
     checks = {'resources': filters.resources_value}
     if version >= mv.CANDIDATES_REQUIRED:
@@ -136,11 +143,12 @@ def _group_checks(version) -> dict[str, query.QueryCheck]:
     return checks
 
 
-def _accepted(version) -> query.QueryMap:
+def _accepted(version: mv.Version) -> query.QueryMap:
     checks = _group_checks(version)
     if version < mv.GRANULAR_GROUPS:
-        checks['resources'] = query.required(resources_value_once())
-    entries: dict = dict(checks)
+        checks['resources'] = query.required(filters.resources_value)
+    entries: query.QueryMap = {name: check
+                               for name, check in checks.items()}
     if version >= mv.CANDIDATES_LIMIT:
         entries['limit'] = limit_value
     if version >= mv.GRANULAR_GROUPS:
@@ -155,15 +163,6 @@ def _accepted(version) -> query.QueryMap:
     if version >= mv.SAME_SUBTREE:
         entries['same_subtree'] = query.listed(same_subtree_value, True)
     return entries
-
-
-def resources_value_once() -> Callable[[str], dict]:
-    """A fresh ``resources`` check, so that marking it required does not
-    mark the shared one."""
-    def check(value: str) -> dict:
-        return filters.resources_value(value)
-    check.schema = filters.resources_value.schema
-    return check
 
 
 QUERY = {version: _accepted(version) for version in CHANGES}
@@ -185,7 +184,7 @@ def _bad(detail: str, code: str = errors.UNDEFINED_CODE) -> errors.HTTPError:
     return errors.HTTPError(400, detail, code=code)
 
 
-def _group(suffix: str, given: dict) -> RequestGroup:
+def _group(suffix: str, given: dict[str, Any]) -> RequestGroup:
     traits = filters.Required.merge(given.get('required', ()))
     for any_of in traits.any_of:
         if any_of <= traits.none_of:
@@ -201,7 +200,8 @@ def _group(suffix: str, given: dict) -> RequestGroup:
         given.get('in_tree'))
 
 
-def _check_groups(groups: dict, version) -> None:
+def _check_groups(groups: dict[str, dict[str, Any]],
+                  version: mv.Version) -> None:
     """The rules on which groups a request may have."""
     if version >= mv.SAME_SUBTREE:
         if not any(g.get('resources') for g in groups.values()):
@@ -217,10 +217,11 @@ def _check_groups(groups: dict, version) -> None:
             raise _bad(f'{names} given without resources{suffix}.')
 
 
-def request_from(params: dict, version) -> CandidateRequest:
+def request_from(params: dict[str, Any],
+                 version: mv.Version) -> CandidateRequest:
     """The request the checked ``params`` make, after the rules that
     involve several parameters."""
-    groups: dict[str, dict] = {}
+    groups: dict[str, dict[str, Any]] = {}
     for name, value in params.items():
         split = _split_name(name)
         if split is not None:

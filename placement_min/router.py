@@ -7,7 +7,7 @@ handler serves at the request's version is 405 with an ``Allow`` header.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from placement_min import errors
@@ -21,8 +21,7 @@ from placement_min.handlers import resource_provider
 from placement_min.handlers import root
 from placement_min.handlers import trait
 from placement_min.handlers import usage
-
-Handler = Callable
+from placement_min.handlers.operation import Handler
 
 
 class Since(NamedTuple):
@@ -33,9 +32,13 @@ class Since(NamedTuple):
     high: mv.Version = mv.MAX_VERSION
 
 
+# A method's handler, or which handler serves it at which versions.
+MethodEntry = Handler | tuple[Since, ...]
+
+
 class Route(NamedTuple):
     template: str
-    methods: dict[str, Handler | tuple[Since, ...]]
+    methods: dict[str, MethodEntry]
     since: mv.Version = mv.BASE
 
 
@@ -115,12 +118,12 @@ def path_item_names(template: str) -> list[str]:
     return _PATH_ITEM.findall(template)
 
 
-def _compile(template: str) -> re.Pattern:
+def _compile(template: str) -> re.Pattern[str]:
     """The template as a pattern that paths must match whole."""
     return re.compile(_PATH_ITEM.sub(r'(?P<\1>[^/]+)', template))
 
 
-def _handler_at(entry, version) -> Handler | None:
+def _handler_at(entry: MethodEntry, version: mv.Version) -> Handler | None:
     if not isinstance(entry, tuple):
         return entry
     for since in entry:
@@ -132,12 +135,12 @@ def _handler_at(entry, version) -> Handler | None:
 class Router:
     """Finds the handler for a path, method and version."""
 
-    def __init__(self, routes=ROUTES):
+    def __init__(self, routes: Iterable[Route] = ROUTES) -> None:
         self._static = {r.template: r for r in routes if '{' not in r.template}
         self._dynamic = [(_compile(r.template), r) for r in routes
                          if '{' in r.template]
 
-    def _route(self, path: str):
+    def _route(self, path: str) -> tuple[Route | None, dict[str, str]]:
         route = self._static.get(path)
         if route is not None:
             return route, {}
@@ -145,9 +148,10 @@ class Router:
             match = pattern.fullmatch(path)
             if match:
                 return route, match.groupdict()
-        return None, None
+        return None, {}
 
-    def match(self, method: str, path: str, version) -> tuple[Handler, dict]:
+    def match(self, method: str, path: str,
+              version: mv.Version) -> tuple[Handler, dict[str, str]]:
         """(handler, path items), or an HTTPError 404 or 405."""
         route, items = self._route(path)
         if route is None or version < route.since:

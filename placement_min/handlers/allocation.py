@@ -4,17 +4,23 @@ A consumer uuid in the path that is not a UUID is a 400 for every
 method (``path_items.consumer_uuid``).
 """
 
+from typing import Any
+
+import webob
+
 from placement_min import errors
 from placement_min import microversion as mv
 from placement_min import responses
 from placement_min.handlers import operation
 from placement_min.policies import allocation as policies
+from placement_min.request import PlacementRequest
 from placement_min.schemas import allocation as schemas
 from placement_min.schemas import response_bodies
 from placement_min.storage import allocation as storage
 
 
-def _allocations_by_provider(req, data: dict) -> dict[str, dict[str, int]]:
+def _allocations_by_provider(req: PlacementRequest, data: dict[str, Any]
+                             ) -> dict[str, dict[str, int]]:
     """{provider uuid: resources} from either body format.
 
     A provider named twice (in the list format, or in two spellings of
@@ -41,7 +47,7 @@ def _allocations_by_provider(req, data: dict) -> dict[str, dict[str, int]]:
     'Show the allocations of a consumer ({} when it has none).',
     {200: response_bodies.CONSUMER_ALLOCATIONS}, policy=policies.LIST,
     errors=(400,))
-def show_allocations(req):
+def show_allocations(req: PlacementRequest) -> webob.Response:
     consumer = storage.get_for_consumer(req.db,
                                         req.path_items['consumer_uuid'])
     if consumer is None:
@@ -62,7 +68,7 @@ def show_allocations(req):
     'Replace all allocations of a consumer, all or nothing.', {204: None},
     policy=policies.UPDATE, bodies=schemas.PUT_BY_VERSION,
     errors=(400, 409))
-def replace_allocations(req):
+def replace_allocations(req: PlacementRequest) -> webob.Response:
     data = req.payload
     consumer = storage.ConsumerWrite(
         uuid=req.path_items['consumer_uuid'],
@@ -78,7 +84,7 @@ def replace_allocations(req):
 
 @operation.declare('Delete all allocations of a consumer.', {204: None},
                    policy=policies.DELETE, errors=(400, 404, 409))
-def delete_allocations(req):
+def delete_allocations(req: PlacementRequest) -> webob.Response:
     storage.delete_for_consumer(req.db, req.path_items['consumer_uuid'])
     return responses.empty_response()
 
@@ -86,7 +92,7 @@ def delete_allocations(req):
 @operation.declare('List the allocations against a resource provider.',
                    {200: response_bodies.PROVIDER_ALLOCATIONS},
                    policy=policies.PROVIDER_LIST, errors=(404,))
-def list_for_provider(req):
+def list_for_provider(req: PlacementRequest) -> webob.Response:
     generation, allocations, newest = storage.list_for_provider(
         req.db, req.path_items['uuid'])
     body = {'resource_provider_generation': generation,

@@ -1,4 +1,5 @@
-"""/allocation_candidates (1.10+): where a request could be allocated.
+"""/allocation_candidates (1.10+): where a request could be allocated
+(doc/api.md section 11).
 
 The query is declared by version in ``placement_min.request_groups``;
 storage reads the relevant provider trees in a fixed number of
@@ -7,6 +8,10 @@ module shapes the answer for the request's version.
 """
 
 import logging
+from typing import Any
+
+import webob
+from oslo_config import cfg
 
 from placement_min import candidate_search
 from placement_min import microversion as mv
@@ -14,13 +19,14 @@ from placement_min import request_groups
 from placement_min import responses
 from placement_min.handlers import operation
 from placement_min.policies import allocation_candidate as policies
+from placement_min.request import PlacementRequest
 from placement_min.schemas import response_bodies
 from placement_min.storage import allocation_candidate as storage
 
 LOG = logging.getLogger(__name__)
 
 
-def _settings(conf) -> candidate_search.Settings:
+def _settings(conf: cfg.ConfigOpts) -> candidate_search.Settings:
     options = conf.placement
     return candidate_search.Settings(
         randomize=options.randomize_allocation_candidates,
@@ -30,9 +36,9 @@ def _settings(conf) -> candidate_search.Settings:
         budget_ms=options.allocation_candidates_budget_ms)
 
 
-def _amounts(request: request_groups.CandidateRequest) -> dict:
+def _amounts(request: request_groups.CandidateRequest) -> storage.Amounts:
     """{class: (smallest, largest amount any group asks of it)}."""
-    amounts: dict[str, tuple[int, int]] = {}
+    amounts: storage.Amounts = {}
     for group in request.groups:
         for rc, amount in group.resources.items():
             low, high = amounts.get(rc, (amount, amount))
@@ -40,11 +46,12 @@ def _amounts(request: request_groups.CandidateRequest) -> dict:
     return amounts
 
 
-def _allocation_request(version, uuids: dict,
-                        candidate: candidate_search.Candidate) -> dict:
+def _allocation_request(version: mv.Version, uuids: dict[int, str],
+                        candidate: candidate_search.Candidate
+                        ) -> dict[str, Any]:
     """One candidate in the shape of ``version``; ``uuids`` maps
     provider ids to uuids."""
-    by_provider: dict[str, dict] = {}
+    by_provider: dict[str, dict[str, int]] = {}
     for (rp_id, rc), amount in candidate.allocations:
         uuid = uuids[rp_id]
         found = by_provider.get(uuid)
@@ -56,7 +63,7 @@ def _allocation_request(version, uuids: dict,
         return {'allocations': [
             {'resource_provider': {'uuid': uuid}, 'resources': resources}
             for uuid, resources in by_provider.items()]}
-    body = {'allocations': {uuid: {'resources': resources}
+    body: dict[str, Any] = {'allocations': {uuid: {'resources': resources}
                             for uuid, resources in by_provider.items()}}
     if version >= mv.CANDIDATES_MAPPINGS:
         body['mappings'] = {suffix: [uuids[p] for p in rp_ids]
@@ -64,7 +71,8 @@ def _allocation_request(version, uuids: dict,
     return body
 
 
-def _summarised(version, providers: dict, candidates: list) -> list[int]:
+def _summarised(version: mv.Version, providers: dict[int, storage.Provider],
+                candidates: list[candidate_search.Candidate]) -> list[int]:
     """Ids of the providers the summaries show: those the candidates use
     and, from 1.29, every provider of their trees."""
     used = {rp_id for c in candidates for (rp_id, _rc), _n in c.allocations}
@@ -75,16 +83,19 @@ def _summarised(version, providers: dict, candidates: list) -> list[int]:
     return sorted(rp.id for rp in providers.values() if rp.root_id in roots)
 
 
-def _summary(version, rp, providers: dict, requested: set) -> dict:
+def _summary(version: mv.Version, rp: storage.Provider,
+             providers: dict[int, storage.Provider],
+             requested: set[str]) -> dict[str, Any]:
     all_classes = version >= mv.SUMMARIES_ALL_INVENTORY
-    summary = {'resources': {
+    summary: dict[str, Any] = {'resources': {
         rc: {'capacity': inventory.capacity, 'used': inventory.used}
         for rc, inventory in rp.inventories.items()
         if all_classes or rc in requested}}
     if version >= mv.CANDIDATES_REQUIRED:
         summary['traits'] = sorted(rp.traits)
     if version >= mv.CANDIDATES_NESTED:
-        parent = providers.get(rp.parent_id)
+        parent = (providers[rp.parent_id] if rp.parent_id is not None
+                  else None)
         summary['parent_provider_uuid'] = parent.uuid if parent else None
         summary['root_provider_uuid'] = providers[rp.root_id].uuid
     return summary
@@ -96,7 +107,7 @@ def _summary(version, rp, providers: dict, requested: set) -> dict:
     'involved.',
     {200: response_bodies.ALLOCATION_CANDIDATES},
     policy=policies.LIST, query=request_groups.QUERY, errors=(400,))
-def list_candidates(req):
+def list_candidates(req: PlacementRequest) -> webob.Response:
     request = request_groups.request_from(req.query, req.version)
     world = storage.load(req.db, _amounts(request), request.trait_names(),
                          req.version < mv.CANDIDATES_NESTED)

@@ -1,17 +1,23 @@
 """/resource_providers/{uuid}/inventories[/{resource_class}]."""
 
+from typing import Any
+
+import webob
+
 from placement_min import errors
 from placement_min import microversion as mv
+from placement_min import patterns
 from placement_min import responses
 from placement_min.handlers import operation
-from placement_min.handlers import path_items
 from placement_min.policies import inventory as policies
+from placement_min.request import PlacementRequest
 from placement_min.schemas import inventory as schemas
 from placement_min.schemas import response_bodies
 from placement_min.storage import inventory as storage
 
 
-def inventory_fields(req, uuid: str, rc: str, data: dict) -> dict:
+def inventory_fields(req: PlacementRequest, uuid: str, rc: str,
+                     data: dict[str, Any]) -> dict[str, Any]:
     """The stored fields: defaults filled in, cross-field rules checked.
 
     NOTE: min_unit > max_unit is refused (such an inventory could never
@@ -39,18 +45,20 @@ def inventory_fields(req, uuid: str, rc: str, data: dict) -> dict:
     return fields
 
 
-def _class_in_path(req, missing: type[errors.PlacementError]) -> str:
+def _class_in_path(req: PlacementRequest,
+                   missing: type[errors.PlacementError]) -> str:
     rc = req.path_items['resource_class']
-    if not path_items.is_resource_class(rc):
+    if not patterns.is_resource_class(rc):
         raise missing(uuid=req.path_items['uuid'], resource_class=rc)
     return rc
 
 
-def _one_body(generation: int, fields: dict) -> dict:
+def _one_body(generation: int, fields: dict[str, Any]) -> dict[str, Any]:
     return {'resource_provider_generation': generation, **fields}
 
 
-def _all_body(generation: int, inventories: dict) -> dict:
+def _all_body(generation: int,
+              inventories: dict[str, Any]) -> dict[str, Any]:
     return {'resource_provider_generation': generation,
             'inventories': inventories}
 
@@ -58,7 +66,7 @@ def _all_body(generation: int, inventories: dict) -> dict:
 @operation.declare('List the inventories of a resource provider.',
                    {200: response_bodies.INVENTORIES},
                    policy=policies.LIST, errors=(404,))
-def list_inventories(req):
+def list_inventories(req: PlacementRequest) -> webob.Response:
     generation, inventories, newest = storage.list_for_provider(
         req.db, req.path_items['uuid'])
     return responses.json_response(req, _all_body(generation, inventories),
@@ -69,7 +77,7 @@ def list_inventories(req):
     'Add the inventory of one resource class to a resource provider.',
     {201: response_bodies.INVENTORY}, policy=policies.CREATE,
     bodies={mv.BASE: schemas.create}, errors=(400, 404, 409))
-def create_inventory(req):
+def create_inventory(req: PlacementRequest) -> webob.Response:
     uuid = req.path_items['uuid']
     data = req.payload
     rc = data['resource_class']
@@ -86,7 +94,7 @@ def create_inventory(req):
     {200: response_bodies.INVENTORIES},
     policy=policies.UPDATE, bodies={mv.BASE: schemas.replace_all},
     errors=(400, 404, 409))
-def replace_inventories(req):
+def replace_inventories(req: PlacementRequest) -> webob.Response:
     uuid = req.path_items['uuid']
     data = req.payload
     inventories = {rc: inventory_fields(req, uuid, rc, fields)
@@ -98,7 +106,7 @@ def replace_inventories(req):
 
 @operation.declare('Delete all inventories of a resource provider.',
                    {204: None}, policy=policies.DELETE, errors=(404, 409))
-def delete_inventories(req):
+def delete_inventories(req: PlacementRequest) -> webob.Response:
     """DELETE all inventories (1.5+)."""
     storage.replace_all(req.db, req.path_items['uuid'], None, {})
     return responses.empty_response()
@@ -107,7 +115,7 @@ def delete_inventories(req):
 @operation.declare(
     'Show the inventory of one resource class on a resource provider.',
     {200: response_bodies.INVENTORY}, policy=policies.SHOW, errors=(404,))
-def show_inventory(req):
+def show_inventory(req: PlacementRequest) -> webob.Response:
     uuid = req.path_items['uuid']
     rc = _class_in_path(req, errors.InventoryNotFound)
     generation, fields, updated_at = storage.get_one(req.db, uuid, rc)
@@ -120,7 +128,7 @@ def show_inventory(req):
     {200: response_bodies.INVENTORY},
     policy=policies.UPDATE, bodies={mv.BASE: schemas.update_one},
     errors=(400, 404, 409))
-def update_inventory(req):
+def update_inventory(req: PlacementRequest) -> webob.Response:
     uuid = req.path_items['uuid']
     rc = _class_in_path(req, errors.InventoryClassAbsent)
     data = req.payload
@@ -133,7 +141,7 @@ def update_inventory(req):
 @operation.declare(
     'Delete the inventory of one resource class from a resource provider.',
     {204: None}, policy=policies.DELETE, errors=(404, 409))
-def delete_inventory(req):
+def delete_inventory(req: PlacementRequest) -> webob.Response:
     uuid = req.path_items['uuid']
     rc = _class_in_path(req, errors.InventoryNotFound)
     storage.delete_one(req.db, uuid, rc)

@@ -6,16 +6,12 @@ path item that cannot name an object is answered as that object not
 existing (404), never as a server error.
 """
 
-import re
-
 from placement_min import errors
-from placement_min.query import UUID_RE
-
-_CLASS_RE = re.compile(r'^[A-Z0-9_]{1,255}$')
+from placement_min import patterns
 
 
 def provider_uuid(value: str) -> str:
-    if not UUID_RE.fullmatch(value):
+    if not patterns.is_uuid(value):
         raise errors.ResourceProviderNotFound(uuid=value)
     return value.lower()
 
@@ -24,22 +20,26 @@ def consumer_uuid(value: str) -> str:
     """A consumer uuid: 400 for every method when it is not a UUID (PUT
     would otherwise create a consumer that cannot exist, and GET and
     DELETE answer the same so that a typo is reported)."""
-    if not UUID_RE.fullmatch(value):
+    if not patterns.is_uuid(value):
         raise errors.HTTPError(
             400, f'Consumer uuid {errors.shorten(value)!r} in the path is '
                  'not a UUID.')
     return value.lower()
 
 
-def is_resource_class(value: str) -> bool:
-    """Whether ``value`` can name a resource class at all."""
-    return bool(_CLASS_RE.fullmatch(value))
-
-
 def resource_class_name(value: str) -> str:
     """A resource class to look up: 404 when it cannot be one."""
-    if not is_resource_class(value):
+    if not patterns.is_resource_class(value):
         raise errors.ResourceClassNotFound(name=value)
+    return value
+
+
+def trait_name(value: str) -> str:
+    """A trait to look up: 404 when it cannot be one (trait names have
+    the form of class names), without asking the database, which may
+    refuse such a value (PostgreSQL: a NUL)."""
+    if not patterns.is_resource_class(value):
+        raise errors.TraitNotFound(name=value)
     return value
 
 

@@ -1,6 +1,9 @@
 """/resource_providers and /resource_providers/{uuid}."""
 
 import uuid as uuidlib
+from typing import Any
+
+import webob
 
 from placement_min import filters
 from placement_min import microversion as mv
@@ -8,22 +11,27 @@ from placement_min import query
 from placement_min import responses
 from placement_min.handlers import operation
 from placement_min.policies import resource_provider as policies
+from placement_min.request import PlacementRequest
 from placement_min.schemas import response_bodies
 from placement_min.schemas import resource_provider as schemas
 from placement_min.storage import resource_provider as storage
 
-def _name_value(value: str) -> str | None:
+_NAME = query.text_value(200)
+
+
+def _name_or_nothing(value: str) -> str | None:
     """``name``: exact; empty means no filter, as in Placement."""
     return _NAME(value) if value else None
 
 
-_NAME = query.text_value(200)
-_name_value.schema = {'anyOf': [{'const': ''}, _NAME.schema]}
+_name_value = query.QueryCheck(
+    _name_or_nothing, {'anyOf': [{'const': ''}, _NAME.schema]})
 
 
 def list_query(version: mv.Version) -> query.QueryMap:
     """The filters of GET /resource_providers at ``version``."""
-    accepted = {'name': _name_value, 'uuid': query.uuid_value}
+    accepted: query.QueryMap = {'name': _name_value,
+                                'uuid': query.uuid_value}
     if version >= mv.PROVIDERS_MEMBER_OF:
         accepted['member_of'] = filters.member_of_check(version)
     if version >= mv.PROVIDERS_RESOURCES:
@@ -48,7 +56,8 @@ _LINKS_SINCE = ((mv.AGGREGATES, 'aggregates'), (mv.TRAITS, 'traits'),
                 (mv.ALLOCATIONS_LINK, 'allocations'))
 
 
-def provider_body(req, rp: dict) -> dict:
+def provider_body(req: PlacementRequest,
+                  rp: dict[str, Any]) -> dict[str, Any]:
     """The provider as every response shows it; links under the
     service's mount point."""
     href = f'{req.script_name}/resource_providers/{rp["uuid"]}'
@@ -70,7 +79,7 @@ def provider_body(req, rp: dict) -> dict:
     'capacity (1.4+), tree (1.14+) and traits (1.18+).',
     {200: response_bodies.PROVIDERS},
     policy=policies.LIST, query=LIST_QUERIES, errors=(400,))
-def list_providers(req):
+def list_providers(req: PlacementRequest) -> webob.Response:
     given = dict(req.query)
     if 'member_of' in given:
         given['member_of'] = filters.MemberOf.merge(given['member_of'])
@@ -92,7 +101,7 @@ def list_providers(req):
     bodies={mv.BASE: schemas.create_v1_0,
             mv.NESTED_PROVIDERS: schemas.create_v1_14},
     errors=(400, 409))
-def create_provider(req):
+def create_provider(req: PlacementRequest) -> webob.Response:
     data = req.payload
     rp_uuid = (data.get('uuid') or str(uuidlib.uuid4())).lower()
     parent = data.get('parent_provider_uuid')
@@ -109,7 +118,7 @@ def create_provider(req):
 @operation.declare('Show a resource provider.',
                    {200: response_bodies.PROVIDER}, policy=policies.SHOW,
                    errors=(404,))
-def show_provider(req):
+def show_provider(req: PlacementRequest) -> webob.Response:
     rp = storage.get(req.db, req.path_items['uuid'])
     return responses.json_response(req, provider_body(req, rp),
                                    last_modified=rp['updated_at'])
@@ -122,7 +131,7 @@ def show_provider(req):
     bodies={mv.BASE: schemas.update_v1_0,
             mv.NESTED_PROVIDERS: schemas.update_v1_14},
     errors=(400, 404, 409))
-def update_provider(req):
+def update_provider(req: PlacementRequest) -> webob.Response:
     rp_uuid = req.path_items['uuid']
     data = req.payload
     tree = req.version >= mv.NESTED_PROVIDERS
@@ -138,6 +147,6 @@ def update_provider(req):
 
 @operation.declare('Delete a resource provider and its inventory.',
                    {204: None}, policy=policies.DELETE, errors=(404, 409))
-def delete_provider(req):
+def delete_provider(req: PlacementRequest) -> webob.Response:
     storage.delete(req.db, req.path_items['uuid'])
     return responses.empty_response()

@@ -1,14 +1,19 @@
 """/traits, /traits/{name} and /resource_providers/{uuid}/traits (1.6+)."""
 
 import re
+from typing import Any
+
+import webob
 
 from placement_min import errors
 from placement_min import microversion as mv
+from placement_min import patterns
 from placement_min import query
 from placement_min import responses
 from placement_min.handlers import operation
 from placement_min.handlers import path_items
 from placement_min.policies import trait as policies
+from placement_min.request import PlacementRequest
 from placement_min.schemas import response_bodies
 from placement_min.schemas import trait as schemas
 from placement_min.storage import trait as storage
@@ -16,7 +21,7 @@ from placement_min.storage import trait as storage
 _CUSTOM_RE = re.compile(schemas.CUSTOM_TRAIT_PATTERN)
 
 
-def name_filter(value: str) -> dict:
+def _name_filter(value: str) -> dict[str, object]:
     """``name=in:A,B`` or ``name=startswith:P``, as storage arguments.
 
     NOTE: an unknown operator is refused, where Placement lists every
@@ -26,7 +31,7 @@ def name_filter(value: str) -> dict:
     operator, colon, operand = value.partition(':')
     if not colon:
         raise ValueError('must be "in:NAME,NAME" or "startswith:PREFIX"')
-    if not re.fullmatch(query.NO_CONTROL_CHARACTERS, value):
+    if patterns.has_control_character(value):
         raise ValueError('must not contain control characters')
     if operator == 'in':
         return {'names': frozenset(operand.split(','))}
@@ -36,11 +41,12 @@ def name_filter(value: str) -> dict:
                      'use "in" or "startswith"')
 
 
-name_filter.schema = {'type': 'string',
-                      'pattern': '^(in|startswith):[^\\x00-\\x1f\\x7f]*$'}
+name_filter = query.QueryCheck(
+    _name_filter, {'type': 'string',
+                   'pattern': f'^(in|startswith):[^{patterns.CONTROLS}]*$'})
 
 
-def associated_filter(value: str) -> bool:
+def _associated_filter(value: str) -> bool:
     """``associated=true|false``, in any case."""
     lowered = value.lower()
     if lowered not in ('true', 'false'):
@@ -48,14 +54,16 @@ def associated_filter(value: str) -> bool:
     return lowered == 'true'
 
 
-associated_filter.schema = {'type': 'string',
-                            'pattern': '^([tT][rR][uU][eE]|'
-                                       '[fF][aA][lL][sS][eE])$'}
+associated_filter = query.QueryCheck(
+    _associated_filter, {'type': 'string',
+                         'pattern': '^([tT][rR][uU][eE]|'
+                                    '[fF][aA][lL][sS][eE])$'})
 
-LIST_QUERY = {'name': name_filter, 'associated': associated_filter}
+LIST_QUERY: query.QueryMap = {'name': name_filter,
+                               'associated': associated_filter}
 
 
-def _location(req, name: str) -> dict:
+def _location(req: PlacementRequest, name: str) -> dict[str, str]:
     return {'Location': f'{req.script_name}/traits/{name}'}
 
 
@@ -63,7 +71,7 @@ def _location(req, name: str) -> dict:
     'List traits, filtered by name (in: or startswith:) and by whether '
     'any provider has them.', {200: response_bodies.TRAITS},
     policy=policies.LIST, query={mv.TRAITS: LIST_QUERY})
-def list_traits(req):
+def list_traits(req: PlacementRequest) -> webob.Response:
     filters = dict(req.query.get('name', {}))
     if 'associated' in req.query:
         filters['associated'] = req.query['associated']
@@ -74,9 +82,9 @@ def list_traits(req):
 
 
 @operation.declare('Check that a trait exists.', {204: None},
-                   policy=policies.SHOW, path={'name': path_items.as_is},
+                   policy=policies.SHOW, path={'name': path_items.trait_name},
                    errors=(404,))
-def show_trait(req):
+def show_trait(req: PlacementRequest) -> webob.Response:
     found = storage.get(req.db, req.path_items['name'])
     return responses.empty_response_with_cache_headers(
         req, 204, found['created_at'])
@@ -86,7 +94,7 @@ def show_trait(req):
     'Create a custom trait (201) or confirm that it exists (204), '
     'without a body.', {201: None, 204: None}, policy=policies.UPDATE,
     path={'name': path_items.as_is}, errors=(400,))
-def ensure_trait(req):
+def ensure_trait(req: PlacementRequest) -> webob.Response:
     name = req.path_items['name']
     # NOTE: only the form is tested, so a standard trait is a 400 here
     # although it exists, as in Placement.
@@ -103,20 +111,21 @@ def ensure_trait(req):
 
 @operation.declare('Delete a custom trait that no provider has.',
                    {204: None}, policy=policies.DELETE,
-                   path={'name': path_items.as_is}, errors=(400, 404, 409))
-def delete_trait(req):
+                   path={'name': path_items.trait_name},
+                   errors=(400, 404, 409))
+def delete_trait(req: PlacementRequest) -> webob.Response:
     storage.delete(req.db, req.path_items['name'])
     return responses.empty_response()
 
 
-def _provider_body(generation: int, names: list[str]) -> dict:
+def _provider_body(generation: int, names: list[str]) -> dict[str, Any]:
     return {'traits': names, 'resource_provider_generation': generation}
 
 
 @operation.declare('List the traits of a resource provider.',
                    {200: response_bodies.PROVIDER_TRAITS},
                    policy=policies.PROVIDER_LIST, errors=(404,))
-def list_provider_traits(req):
+def list_provider_traits(req: PlacementRequest) -> webob.Response:
     generation, names, newest = storage.list_for_provider(
         req.db, req.path_items['uuid'])
     return responses.json_response(req, _provider_body(generation, names),
@@ -128,7 +137,7 @@ def list_provider_traits(req):
     'the set changes.', {200: response_bodies.PROVIDER_TRAITS},
     policy=policies.PROVIDER_UPDATE,
     bodies={mv.TRAITS: schemas.set_for_provider}, errors=(400, 404, 409))
-def replace_provider_traits(req):
+def replace_provider_traits(req: PlacementRequest) -> webob.Response:
     data = req.payload
     generation, names, newest = storage.set_for_provider(
         req.db, req.path_items['uuid'], data['traits'],
@@ -140,6 +149,6 @@ def replace_provider_traits(req):
 @operation.declare('Remove every trait of a resource provider.',
                    {204: None}, policy=policies.PROVIDER_DELETE,
                    errors=(404, 409))
-def delete_provider_traits(req):
+def delete_provider_traits(req: PlacementRequest) -> webob.Response:
     storage.delete_for_provider(req.db, req.path_items['uuid'])
     return responses.empty_response()

@@ -1,13 +1,15 @@
 """Body of PUT /resource_providers/{uuid}/aggregates: a bare list before
 1.19, the list with the provider generation from 1.19."""
 
+from placement_min import uuids
 from placement_min.jsonbody import Schema
 from placement_min.schemas import common
+from placement_min.schemas.common import JSONSchema
 
-AGGREGATES = {'type': 'array', 'items': common.UUID_LIKE,
+AGGREGATES: JSONSchema = {'type': 'array', 'items': uuids.UUID_LIKE,
               'uniqueItems': True}
 
-SET_V1_19 = {
+SET_V1_19: JSONSchema = {
     'type': 'object',
     'properties': {
         'aggregates': AGGREGATES,

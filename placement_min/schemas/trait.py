@@ -2,14 +2,15 @@
 
 from placement_min.jsonbody import Schema
 from placement_min.schemas import common
+from placement_min.schemas.common import JSONSchema
 
 CUSTOM_TRAIT_PATTERN = '^CUSTOM_[A-Z0-9_]+$'
 
 # Any string may name a trait here: one that is not a trait is refused
 # by name (400) once the provider and its generation are checked.
-NAME = {'type': 'string', 'minLength': 1, 'maxLength': 255}
+NAME: JSONSchema = {'type': 'string', 'minLength': 1, 'maxLength': 255}
 
-SET = {
+SET: JSONSchema = {
     'type': 'object',
     'properties': {
         'traits': {'type': 'array', 'items': NAME},

@@ -26,7 +26,8 @@ _PROVIDER_AGGREGATES = sa.select(
 ).where(RP.c.uuid == sa.bindparam('uuid')).order_by(AGG.c.id)
 
 
-def _provider_aggregates(conn: sa.Connection, uuid: str):
+def _provider_aggregates(conn: sa.Connection,
+                         uuid: str) -> tuple[int, int, dict[int, str]]:
     """(provider id, generation, {aggregate id: uuid}) in one statement."""
     rows = conn.execute(_PROVIDER_AGGREGATES, {'uuid': uuid}).all()
     if not rows:
@@ -37,7 +38,7 @@ def _provider_aggregates(conn: sa.Connection, uuid: str):
 
 
 @reader
-def list_for_provider(db, conn: sa.Connection,
+def list_for_provider(conn: sa.Connection,
                       uuid: str) -> tuple[int, list[str]]:
     """(generation, aggregate uuids)."""
     _rp_id, generation, aggregates = _provider_aggregates(conn, uuid)
@@ -45,7 +46,7 @@ def list_for_provider(db, conn: sa.Connection,
 
 
 @reader
-def check_provider(db, conn: sa.Connection, uuid: str) -> None:
+def check_provider(conn: sa.Connection, uuid: str) -> None:
     """ResourceProviderNotFound unless the provider exists."""
     if conn.execute(sa.select(RP.c.id).where(RP.c.uuid == uuid)).first() \
             is None:
@@ -67,7 +68,7 @@ def _ids(conn: sa.Connection, uuids: list[str]) -> dict[str, int]:
 
 
 @writer
-def set_for_provider(db, conn: sa.Connection, uuid: str, uuids: list[str],
+def set_for_provider(conn: sa.Connection, uuid: str, uuids: list[str],
                      generation: int | None) -> int:
     """Make ``uuids`` the provider's aggregates; its generation after.
 

@@ -8,12 +8,13 @@ left to ``placement_min.candidate_search``.
 """
 
 import functools
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
 from placement_min import errors
 from placement_min.storage import tables
+from placement_min.storage.database import Select
 from placement_min.storage.database import snapshot_reader
 
 RP = tables.resource_providers
@@ -26,6 +27,9 @@ AGG = tables.placement_aggregates
 RP_AGG = tables.resource_provider_aggregates
 
 SHARING_TRAIT = 'MISC_SHARES_VIA_AGGREGATE'
+# {class: (smallest, largest amount any group asks of it)}
+Amounts = dict[str, tuple[int, int]]
+Compound = sa.CompoundSelect[*tuple[Any, ...]]
 
 
 
@@ -53,21 +57,22 @@ class Provider(NamedTuple):
     uuid: str
     parent_id: int | None
     root_id: int
-    inventories: dict        # class name -> Inventory
-    traits: set
-    aggregates: set          # aggregate uuids
+    inventories: dict[str, Inventory]   # by class name
+    traits: set[str]
+    aggregates: set[str]                # aggregate uuids
 
 
 class World(NamedTuple):
     """What the search reads: providers by id; whether any provider in
     the database has a parent (asked below 1.29 only, else None)."""
 
-    providers: dict
+    providers: dict[int, Provider]
     nested: bool | None
 
 
-def _names(conn: sa.Connection, classes: set, traits: set,
-           ask_nested: bool) -> tuple[dict, dict, bool | None]:
+def _names(conn: sa.Connection, classes: set[str], traits: set[str],
+           ask_nested: bool
+           ) -> tuple[dict[str, int], dict[str, int], bool | None]:
     """({class: id}, {trait: id}, nested) in one statement."""
     parts = [sa.select(sa.literal('c').label('kind'), RC.c.name, RC.c.id)
              .where(RC.c.name.in_(sorted(classes)))]
@@ -77,13 +82,13 @@ def _names(conn: sa.Connection, classes: set, traits: set,
         child = (sa.select(RP.c.id).where(RP.c.parent_provider_id.is_not(
             None)).limit(1).subquery())
         parts.append(sa.select(sa.literal('n'), sa.literal(''), child.c.id))
-    found: dict[str, dict] = {'c': {}, 't': {}, 'n': {}}
+    found: dict[str, dict[str, int]] = {'c': {}, 't': {}, 'n': {}}
     for kind, name, id_ in conn.execute(sa.union_all(*parts)):
         found[kind][name] = id_
     return found['c'], found['t'], (bool(found['n']) if ask_nested else None)
 
 
-def _relevant_roots(classes: int, sharing: bool):
+def _relevant_roots(classes: int, sharing: bool) -> Select | Compound:
     """Roots of the trees that could serve: those with a capable
     provider, and those sharing an aggregate with a capable sharing
     provider (doc/allocation-candidates.md, section 1).
@@ -115,13 +120,14 @@ def _relevant_roots(classes: int, sharing: bool):
         return roots
     # NOTE: sharing providers are few: each is tested for capacity on
     # its own, rather than through the list of every capable provider.
-    sharing = sa.select(link.c.resource_provider_id).where(
+    sharing_providers = sa.select(link.c.resource_provider_id).where(
         link.c.trait_id == sa.bindparam('sharing_trait'),
         sa.exists().where(inv.c.resource_provider_id
                           == link.c.resource_provider_id, capable)
     ).correlate(None)
     shared_aggregates = sa.select(member.c.aggregate_id).where(
-        member.c.resource_provider_id.in_(sharing)).correlate(None)
+        member.c.resource_provider_id.in_(sharing_providers)
+    ).correlate(None)
     sharing_with = (
         sa.select(other_rp.c.root_provider_id)
         .select_from(other.join(
@@ -132,7 +138,7 @@ def _relevant_roots(classes: int, sharing: bool):
 
 
 @functools.lru_cache(maxsize=64)
-def _world_query(classes: int, sharing: bool) -> sa.CompoundSelect:
+def _world_query(classes: int, sharing: bool) -> Compound:
     """Every provider of the relevant trees with each of its inventories
     and their usage ('i' rows), its traits ('t') and aggregates ('a'),
     in one statement: the trees are found once (a common table
@@ -179,9 +185,10 @@ def _world_query(classes: int, sharing: bool) -> sa.CompoundSelect:
     return sa.union_all(inventories, traits, aggregates)
 
 
-def _providers(conn: sa.Connection, class_ids: dict, amounts: dict,
-               sharing_trait_id: int | None) -> dict:
-    params = {'sharing_trait': sharing_trait_id}
+def _providers(conn: sa.Connection, class_ids: dict[str, int],
+               amounts: Amounts,
+               sharing_trait_id: int | None) -> dict[int, Provider]:
+    params: dict[str, int | None] = {'sharing_trait': sharing_trait_id}
     for n, rc in enumerate(sorted(amounts)):
         params.update({f'rc_{n}': class_ids[rc],
                        f'smallest_{n}': amounts[rc][0],
@@ -211,7 +218,7 @@ def _providers(conn: sa.Connection, class_ids: dict, amounts: dict,
 
 
 @snapshot_reader
-def load(db, conn: sa.Connection, amounts: dict, traits: set,
+def load(conn: sa.Connection, amounts: Amounts, traits: set[str],
          ask_nested: bool) -> World:
     """The providers of every tree that could serve a request.
 

@@ -35,7 +35,7 @@ def _sync_standard_rows(conn: sa.Connection) -> None:
 
 
 @writer
-def ensure_standard_rows(db, conn: sa.Connection) -> None:
+def ensure_standard_rows(conn: sa.Connection) -> None:
     """Add the standard classes and traits a newer os-resource-classes
     or os-traits brought; safe when workers run it at the same moment."""
     _sync_standard_rows(conn)

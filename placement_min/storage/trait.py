@@ -6,11 +6,18 @@ os-traits brings; it runs at ``db sync`` and when each worker loads,
 and several workers may run it at the same moment.
 """
 
-import os_traits
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+# os-traits ships no type information (no stubs, no py.typed): its
+# get_traits() is read as Any.
+import os_traits  # type: ignore[import-untyped]
 import sqlalchemy as sa
 
 from placement_min import errors
 from placement_min.storage import tables
+from placement_min.storage.database import Row
 from placement_min.storage.database import insert_missing
 from placement_min.storage.database import reader
 from placement_min.storage.database import utcnow
@@ -20,7 +27,7 @@ from placement_min.storage import resource_provider
 T = tables.traits
 RPT = tables.resource_provider_traits
 RP = tables.resource_providers
-STANDARD = frozenset(os_traits.get_traits())
+STANDARD: frozenset[str] = frozenset(os_traits.get_traits())
 
 
 def sync_standard_traits(conn: sa.Connection) -> None:
@@ -34,7 +41,7 @@ def sync_standard_traits(conn: sa.Connection) -> None:
 
 
 @writer
-def ensure_standard_traits(db, conn: sa.Connection) -> None:
+def ensure_standard_traits(conn: sa.Connection) -> None:
     sync_standard_traits(conn)
 
 
@@ -44,7 +51,7 @@ def is_standard(name: str) -> bool:
     return not name.startswith('CUSTOM_')
 
 
-def _row(conn: sa.Connection, name: str):
+def _row(conn: sa.Connection, name: str) -> Row | None:
     for row in conn.execute(
             sa.select(T.c.id, T.c.name, T.c.created_at, T.c.updated_at)
             .where(T.c.name == name)):
@@ -56,10 +63,10 @@ def _row(conn: sa.Connection, name: str):
 
 
 @reader
-def list_traits(db, conn: sa.Connection,
+def list_traits(conn: sa.Connection,
                 names: frozenset[str] | None = None,
                 prefix: str | None = None,
-                associated: bool | None = None) -> list[dict]:
+                associated: bool | None = None) -> list[dict[str, Any]]:
     """Traits matching every filter given, with their timestamps."""
     query = sa.select(T.c.name, T.c.updated_at)
     if names is not None:
@@ -79,7 +86,7 @@ def list_traits(db, conn: sa.Connection,
 
 
 @reader
-def get(db, conn: sa.Connection, name: str) -> dict:
+def get(conn: sa.Connection, name: str) -> dict[str, Any]:
     row = _row(conn, name)
     if row is None:
         raise errors.TraitNotFound(name=name)
@@ -87,7 +94,7 @@ def get(db, conn: sa.Connection, name: str) -> dict:
 
 
 @writer
-def ensure(db, conn: sa.Connection, name: str) -> tuple[bool, dict]:
+def ensure(conn: sa.Connection, name: str) -> tuple[bool, dict[str, Any]]:
     """Create the custom trait unless it exists: (created, trait)."""
     row = _row(conn, name)
     if row is not None:
@@ -101,12 +108,15 @@ def ensure(db, conn: sa.Connection, name: str) -> tuple[bool, dict]:
                                            updated_at=now))
     except sa.exc.IntegrityError:
         row = _row(conn, name)
+        if row is None:
+            # Not the concurrent create of this name: the error stands.
+            raise
         return False, {'name': row.name, 'created_at': row.created_at}
     return True, {'name': name, 'created_at': now}
 
 
 @writer
-def delete(db, conn: sa.Connection, name: str) -> None:
+def delete(conn: sa.Connection, name: str) -> None:
     """Delete a custom trait no provider has: 404, 400 (standard), 409
     (linked), in that order."""
     row = _row(conn, name)
@@ -130,7 +140,7 @@ _NAMED = sa.select(T.c.name, T.c.id, T.c.updated_at).where(
     T.c.name.in_(sa.bindparam('names', expanding=True)))
 
 
-def _named(conn: sa.Connection, names) -> dict:
+def _named(conn: sa.Connection, names: Iterable[str]) -> dict[str, Row]:
     """{name: row} of ``names`` in one statement; UnknownTraits naming
     every one that is not a trait."""
     names = set(names)
@@ -145,7 +155,8 @@ def _named(conn: sa.Connection, names) -> dict:
     return found
 
 
-def ids_for_names(conn: sa.Connection, names) -> dict[str, int]:
+def ids_for_names(conn: sa.Connection,
+                  names: Iterable[str]) -> dict[str, int]:
     """Ids of ``names`` in one statement; UnknownTraits naming every one
     that is not a trait."""
     return {name: row.id for name, row in _named(conn, names).items()}
@@ -160,7 +171,8 @@ _PROVIDER_TRAITS = sa.select(
 ).where(RP.c.uuid == sa.bindparam('uuid'))
 
 
-def _provider_traits(conn: sa.Connection, uuid: str):
+def _provider_traits(conn: sa.Connection,
+                     uuid: str) -> tuple[int, int, dict[int, Row]]:
     """(provider id, generation, {trait id: row}) in one statement."""
     rows = conn.execute(_PROVIDER_TRAITS, {'uuid': uuid}).all()
     if not rows:
@@ -169,12 +181,13 @@ def _provider_traits(conn: sa.Connection, uuid: str):
     return rows[0].id, rows[0].generation, traits
 
 
-def _newest(rows) -> object:
+def _newest(rows: Iterable[Row]) -> datetime.datetime | None:
     return max((row.updated_at for row in rows), default=None)
 
 
 @reader
-def list_for_provider(db, conn: sa.Connection, uuid: str):
+def list_for_provider(conn: sa.Connection, uuid: str
+                      ) -> tuple[int, list[str], datetime.datetime | None]:
     """(generation, [trait names], newest trait timestamp or None)."""
     _rp_id, generation, traits = _provider_traits(conn, uuid)
     rows = traits.values()
@@ -182,8 +195,9 @@ def list_for_provider(db, conn: sa.Connection, uuid: str):
 
 
 @writer
-def set_for_provider(db, conn: sa.Connection, uuid: str,
-                     names: list[str], generation: int):
+def set_for_provider(conn: sa.Connection, uuid: str,
+                     names: list[str], generation: int
+                     ) -> tuple[int, list[str], datetime.datetime | None]:
     """Replace a provider's traits; (generation, names, newest).
 
     The generation rises only when the set changes. Checked in the
@@ -215,7 +229,7 @@ def set_for_provider(db, conn: sa.Connection, uuid: str,
 
 
 @writer
-def delete_for_provider(db, conn: sa.Connection, uuid: str) -> None:
+def delete_for_provider(conn: sa.Connection, uuid: str) -> None:
     """Remove every trait of a provider; its generation rises if it had
     any."""
     rp_id, generation, current = _provider_traits(conn, uuid)

@@ -1,6 +1,6 @@
 """GET /allocation_candidates: parameters, errors, matching, limits and
-response shapes (doc/allocation-candidates.md; the parameters by version
-are in etc/placement-min/openapi.json)."""
+response shapes (doc/api.md section 11 and doc/allocation-candidates.md;
+the parameters by version are in etc/placement-min/openapi.json)."""
 
 import logging
 import uuid as uuidlib

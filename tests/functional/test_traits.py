@@ -80,9 +80,13 @@ class TestTraits:
         client.request('PUT', '/traits/CUSTOM_' + 'X' * 248, status=201)
 
     @pytest.mark.parametrize('name', ['nope', 'CUSTOM_NOPE', 'a%20b',
-                                      'x' * 300])
-    def test_show_does_no_format_check(self, client, name):
-        client.request('GET', f'/traits/{name}', status=404)
+                                      'x' * 300, 'CUSTOM_%00', '%C3%A9',
+                                      'X' * 256])
+    def test_show_and_delete_do_no_format_check(self, client, name):
+        """Whatever the name, no such trait is a 404 (not a 400), on
+        every database (PostgreSQL refuses a NUL in a query)."""
+        for method in ('GET', 'DELETE'):
+            client.request(method, f'/traits/{name}', status=404)
 
     def test_delete_order_absent_standard_linked(self, client):
         client.request('DELETE', '/traits/CUSTOM_ABSENT', status=404)

@@ -4,7 +4,9 @@ import inspect
 
 import pytest
 import webtest
+from oslo_config import cfg
 
+from placement_min import environ_keys
 from placement_min import errors
 from placement_min import microversion
 from placement_min.app import PlacementApp
@@ -42,10 +44,11 @@ def _app_raising(exc: Exception) -> webtest.TestApp:
                 'policy': None, 'path': {}, 'query_at': lambda s, v: {},
                 'body_at': lambda s, v: None, 'precheck': None})()
             return handler, {}
-    app = PlacementApp(db=None, max_json_depth=8, router=Router())
+    app = PlacementApp(db=None, max_json_depth=8, router=Router(),
+                      conf=cfg.ConfigOpts())
 
     def with_version(environ, start_response):
-        environ[microversion.ENVIRON_KEY] = microversion.MAX_VERSION
+        environ[environ_keys.MICROVERSION] = microversion.MAX_VERSION
         return app(environ, start_response)
     return webtest.TestApp(with_version)
 

@@ -13,7 +13,7 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     op.create_table(
         'traits',
         sa.Column('id', sa.Integer, primary_key=True, autoincrement=True),
@@ -61,7 +61,7 @@ def upgrade():
                     ['aggregate_id', 'resource_provider_id'])
 
 
-def downgrade():
+def downgrade() -> None:
     op.drop_table('resource_provider_aggregates')
     op.drop_table('placement_aggregates')
     op.drop_table('resource_provider_traits')
