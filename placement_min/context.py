@@ -5,13 +5,19 @@ and user on every line logged while the request is served.
 """
 
 import time
+from typing import Any
 
+from oslo_config import cfg
 from oslo_context import context as oslo_context
 from oslo_policy import policy
 
 from placement_min import errors
 from placement_min import policies
 
+
+# What a policy rule is checked against, e.g. {'project_id': ...}: a
+# key that is absent fails any check that reads it.
+PolicyTarget = dict[str, str | None]
 
 # Seconds between two looks for changes to the operator's policy files.
 POLICY_RECHECK_INTERVAL = 5.0
@@ -36,7 +42,7 @@ class Enforcer(policy.Enforcer):
             self._next_recheck = now + POLICY_RECHECK_INTERVAL
 
 
-def create_enforcer(conf) -> policy.Enforcer:
+def create_enforcer(conf: cfg.ConfigOpts) -> policy.Enforcer:
     """The process's policy enforcer: rules in code, operator file on top."""
     enforcer = Enforcer(conf)
     enforcer.register_defaults(policies.list_rules())
@@ -46,15 +52,24 @@ def create_enforcer(conf) -> policy.Enforcer:
 
 class RequestContext(oslo_context.RequestContext):
 
-    def __init__(self, *args, enforcer: policy.Enforcer | None = None,
-                 **kwargs):
+    def __init__(self, *args: Any, enforcer: policy.Enforcer | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.enforcer = enforcer
 
-    def can(self, rule: str) -> None:
-        """Raise PolicyDenied unless policy allows ``rule``."""
-        target = {'project_id': self.project_id, 'user_id': self.user_id}
+    def can(self, rule: str, target: PolicyTarget | None = None) -> None:
+        """Raise PolicyDenied unless policy allows ``rule`` on ``target``.
+
+        The target is what the request acts on; without one, the caller's
+        own project and user, as rules that guard no project's data do not
+        look at it. A request whose scope the rule does not accept (a
+        system-scoped token on a project-scoped rule) is denied alike.
+        """
+        # The pipeline's contexts always have one (RequestContextMiddleware).
+        assert self.enforcer is not None
+        if target is None:
+            target = {'project_id': self.project_id, 'user_id': self.user_id}
         try:
             self.enforcer.authorize(rule, target, self, do_raise=True)
-        except policy.PolicyNotAuthorized:
+        except (policy.PolicyNotAuthorized, policy.InvalidScope):
             raise errors.PolicyDenied(rule=rule) from None

@@ -1,7 +1,9 @@
 """The middleware pipeline, assembled in one visible place."""
 
 import logging
+from wsgiref.types import WSGIApplication
 
+from oslo_config import cfg
 from oslo_log import log as oslo_logging
 from oslo_middleware import cors
 from oslo_middleware import healthcheck
@@ -30,7 +32,7 @@ from placement_min.storage.database import Database
 LOG = logging.getLogger(__name__)
 
 
-def build_pipeline(conf, db: Database):
+def build_pipeline(conf: cfg.ConfigOpts, db: Database) -> WSGIApplication:
     """The WSGI application: middleware around PlacementApp.
 
     Listed innermost first, each wrapping the one before it; the comment
@@ -38,7 +40,7 @@ def build_pipeline(conf, db: Database):
     """
     placement = PlacementApp(db, conf.api.max_json_depth)
     # Identity into the context, right before the handlers that use it.
-    app = IdentityToContext(placement)
+    app: WSGIApplication = IdentityToContext(placement)
     # Authentication guards everything but the public paths below.
     if conf.api.auth_strategy == 'keystone':
         app = keystone_auth_token(app, conf)
@@ -46,10 +48,10 @@ def build_pipeline(conf, db: Database):
         app = NoAuth2(app)
     # The version document, the health check and the API description
     # need no token.
-    public = {'/': placement,
-              '/healthcheck': healthcheck.Healthcheck(None, conf),
-              openapi.DOCUMENT_PATH: openapi.DocumentApp(
-                  conf.api.serve_openapi)}
+    public: dict[str, WSGIApplication] = {
+        '/': placement,
+        '/healthcheck': healthcheck.Healthcheck(None, conf),
+        openapi.DOCUMENT_PATH: openapi.DocumentApp(conf.api.serve_openapi)}
     app = PublicPaths(app, public)
     # Size limit before anything can read a body.
     app = body_size_limit(app, conf)
@@ -74,11 +76,15 @@ def build_pipeline(conf, db: Database):
     app = RequestContextMiddleware(app, create_enforcer(conf))
     # The request id first of all: every layer below can use it, and it
     # is stamped on every response.
-    return request_id.RequestId(app, conf)
+    pipeline: WSGIApplication = request_id.RequestId(app, conf)
+    return pipeline
 
 
-def loadapp(conf, db: Database | None = None):
-    """Build the application for ``conf``: logging, database, pipeline."""
+def loadapp(conf: cfg.ConfigOpts,
+            db: Database | None = None) -> WSGIApplication:
+    """Build the application for ``conf``: the database (its schema, or
+    its standard classes), then the pipeline. Logging is the caller's to
+    set up (``init_application`` does)."""
     db = db or Database.from_conf(conf)
     if conf.placement_database.sync_on_startup:
         migration.sync(db.engine)
@@ -95,12 +101,16 @@ def loadapp(conf, db: Database | None = None):
     return build_pipeline(conf, db)
 
 
-def setup_logging(conf) -> None:
+def setup_logging(conf: cfg.ConfigOpts) -> None:
+    """oslo.log as configured, and the option values at DEBUG."""
     oslo_logging.setup(conf, 'placement-min')
     conf.log_opt_values(logging.getLogger(__name__), logging.DEBUG)
 
 
-def init_application(config_files: list[str] | None = None):
+def init_application(config_files: list[str] | None = None
+                     ) -> WSGIApplication:
+    """The WSGI application of a process: configuration, logging, then
+    ``loadapp``."""
     conf = placement_conf.build_conf(config_files)
     setup_logging(conf)
     return loadapp(conf)

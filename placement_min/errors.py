@@ -1,14 +1,22 @@
-"""Error codes, domain exceptions, and the one place they become HTTP.
+"""Error codes, domain exceptions, and the JSON error document.
 
 Storage and handlers raise these exceptions with the facts (uuid, class,
-field); ``http_status_for`` maps each to a status and error code, and
-``error_body`` renders the contract's JSON error document.
+field); each class states the HTTP status and error code it answers
+with, so no table can miss one. ``error_body`` renders the JSON error
+document. An exception class without a status is a programming error:
+the application lets it through to the fault barrier, which answers 500.
 
 NOTE: the code strings are part of the API: clients match on them, so
 they never change once released.
 """
 
 import json
+from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar, TypeVar
+from wsgiref.types import StartResponse, WSGIEnvironment
+
+from placement_min import environ_keys
+from placement_min import microversion
 
 UNDEFINED_CODE = 'placement.undefined_code'
 CONCURRENT_UPDATE = 'placement.concurrent_update'
@@ -17,6 +25,9 @@ DUPLICATE_NAME = 'placement.duplicate_name'
 PROVIDER_INUSE = 'placement.resource_provider.inuse'
 PROVIDER_CANNOT_DELETE_PARENT = (
     'placement.resource_provider.cannot_delete_parent')
+
+T = TypeVar('T')
+Headers = Sequence[tuple[str, str]]
 
 # Fixed here rather than taken from http.HTTPStatus, whose phrases
 # change between Python releases (413 became "Content Too Large").
@@ -54,7 +65,8 @@ _MARKUP_ESCAPES = str.maketrans({'<': '\\u003c', '>': '\\u003e',
 
 
 def error_body(status: int, detail: str, request_id: str | None,
-               code: str | None, extra: dict | None = None) -> bytes:
+               code: str | None,
+               extra: dict[str, str] | None = None) -> bytes:
     """The JSON error document; ``code`` is None below microversion 1.23.
 
     json.dumps escapes quotes and control characters in whatever user
@@ -62,8 +74,9 @@ def error_body(status: int, detail: str, request_id: str | None,
     escapes too, so no markup from the request is echoed back raw, even
     to a client that renders the error as HTML.
     """
-    error = {'status': status, 'title': TITLES.get(status, 'Error'),
-             'detail': detail, 'request_id': request_id}
+    error: dict[str, Any] = {
+        'status': status, 'title': TITLES.get(status, 'Error'),
+        'detail': detail, 'request_id': request_id}
     if code is not None:
         error['code'] = code
     if extra:
@@ -72,7 +85,7 @@ def error_body(status: int, detail: str, request_id: str | None,
         _MARKUP_ESCAPES).encode('utf-8')
 
 
-def shorten(value, limit: int = 200):
+def shorten(value: T, limit: int = 200) -> T | str:
     """Cap what a detail quotes of the request (a 100 KB path item)."""
     if isinstance(value, str) and len(value) > limit:
         return value[:limit] + '...'
@@ -86,10 +99,15 @@ class PlacementError(Exception):
     template, so user input is only ever an argument, never a format.
     """
 
-    template = 'The request could not be completed.'
+    template: ClassVar[str] = 'The request could not be completed.'
+    # None on the abstract classes only; tests/unit/test_errors.py
+    # checks that every class a handler can raise has one.
+    status: int | None = None
+    code: str = UNDEFINED_CODE
+    # Headers the error response carries besides the usual ones.
+    headers: Headers = ()
 
-    def __init__(self, **facts):
-        self.facts = facts
+    def __init__(self, **facts: object) -> None:
         super().__init__(self.template.format(
             **{k: shorten(v) for k, v in facts.items()}))
 
@@ -106,44 +124,56 @@ class HTTPError(PlacementError):
     """
 
     def __init__(self, status: int, detail: str,
-                 code: str = UNDEFINED_CODE, headers=None, extra=None):
+                 code: str = UNDEFINED_CODE, headers: Headers = ()) -> None:
         Exception.__init__(self, detail)
-        self.facts = {}
         self.status = status
         self.code = code
-        self.headers = headers or []
-        self.extra = extra
+        self.headers = headers
 
 
 class PolicyDenied(PlacementError):
+    status = 403
+    code = UNDEFINED_CODE
     template = 'Policy does not allow {rule} to be performed.'
 
 
 # Storage-level facts ------------------------------------------------------
 
 class NotFound(PlacementError):
+    status = 404
+    code = UNDEFINED_CODE
     template = 'Not found.'
 
 
 class ResourceProviderNotFound(NotFound):
+    status = 404
+    code = UNDEFINED_CODE
     template = 'No resource provider with uuid {uuid} found.'
 
 
 class ParentProviderNotFound(PlacementError):
+    status = 400
+    code = UNDEFINED_CODE
     template = 'Parent resource provider {uuid} does not exist.'
 
 
 class ResourceClassNotFound(NotFound):
+    status = 404
+    code = UNDEFINED_CODE
     template = 'No such resource class {name}.'
 
 
 class UnknownResourceClass(PlacementError):
     """A body names a class that does not exist (400, not 404)."""
 
+    status = 400
+    code = UNDEFINED_CODE
     template = 'Unknown resource class in request: {name}.'
 
 
 class InventoryNotFound(NotFound):
+    status = 404
+    code = UNDEFINED_CODE
     template = ('No inventory of class {resource_class} found for '
                 'resource provider {uuid}.')
 
@@ -151,17 +181,23 @@ class InventoryNotFound(NotFound):
 class InventoryClassAbsent(PlacementError):
     """PUT of one inventory whose class the provider does not have."""
 
+    status = 400
+    code = UNDEFINED_CODE
     template = ('No inventory of class {resource_class} found on resource '
                 'provider {uuid}; create it with POST or PUT all '
                 'inventories first.')
 
 
 class InvalidInventory(PlacementError):
+    status = 400
+    code = UNDEFINED_CODE
     template = ('Invalid inventory of class {resource_class} for resource '
                 'provider {uuid}: {reason}')
 
 
 class ConcurrentUpdate(PlacementError):
+    status = 409
+    code = CONCURRENT_UPDATE
     template = ('Resource provider {uuid} generation conflict: another '
                 'request changed it; fetch it and retry.')
 
@@ -169,45 +205,63 @@ class ConcurrentUpdate(PlacementError):
 class TransactionConflict(PlacementError):
     """The database kept failing the transaction on concurrent writers."""
 
+    status = 409
+    code = CONCURRENT_UPDATE
     template = ('The request conflicted with concurrent requests and was '
                 'not applied; retry it.')
 
 
 class InventoryAlreadyExists(PlacementError):
+    status = 409
+    code = CONCURRENT_UPDATE
     template = ('Inventory of class {resource_class} already exists on '
                 'resource provider {uuid}; update it with PUT.')
 
 
 class ConsumerGenerationConflict(PlacementError):
+    status = 409
+    code = CONCURRENT_UPDATE
     template = ('Consumer {uuid} generation conflict: expected {expected}, '
                 'but the current generation is {actual}.')
 
 
 class DuplicateName(PlacementError):
+    status = 409
+    code = DUPLICATE_NAME
     template = '{kind} with {field} {value} already exists.'
 
 
 class InventoryInUse(PlacementError):
+    status = 409
+    code = INVENTORY_INUSE
     template = ('Inventory of class {resource_class} on resource provider '
                 '{uuid} is in use by allocations and cannot be removed.')
 
 
 class ResourceProviderInUse(PlacementError):
+    status = 409
+    code = PROVIDER_INUSE
     template = ('Resource provider {uuid} has allocations and cannot be '
                 'deleted.')
 
 
 class CannotDeleteParent(PlacementError):
+    status = 409
+    code = PROVIDER_CANNOT_DELETE_PARENT
     template = ('Resource provider {uuid} has child providers and cannot '
                 'be deleted; delete the children first.')
 
 
 class ResourceClassInUse(PlacementError):
+    status = 409
+    code = UNDEFINED_CODE
     template = ('Resource class {name} is used by inventory and cannot be '
                 'deleted.')
 
 
 class StandardResourceClass(PlacementError):
+    status = 400
+    code = UNDEFINED_CODE
     template = ('Resource class {name} is a standard class and cannot be '
                 'created, changed or deleted.')
 
@@ -215,12 +269,16 @@ class StandardResourceClass(PlacementError):
 class ProviderTreeConflict(PlacementError):
     """A re-parenting that the tree rules forbid."""
 
+    status = 400
+    code = UNDEFINED_CODE
     template = 'Resource provider {uuid} cannot be re-parented: {reason}'
 
 
 class AllocationConflict(PlacementError):
     """An allocation that the inventory rules refuse (capacity, units)."""
 
+    status = 409
+    code = UNDEFINED_CODE
     template = ('Unable to allocate {amount} {resource_class} on resource '
                 'provider {uuid}: {reason}')
 
@@ -228,15 +286,21 @@ class AllocationConflict(PlacementError):
 class AllocationProviderNotFound(PlacementError):
     """An allocation body names a provider that does not exist (400)."""
 
+    status = 400
+    code = UNDEFINED_CODE
     template = 'Allocation for resource provider {uuid} that does not exist.'
 
 
 class AllocationTargetMissing(PlacementError):
+    status = 409
+    code = UNDEFINED_CODE
     template = ('Resource provider {uuid} has no inventory of class '
                 '{resource_class}.')
 
 
 class ConsumerNotFound(NotFound):
+    status = 404
+    code = UNDEFINED_CODE
     template = 'No allocations for consumer {uuid}.'
 
 
@@ -244,57 +308,19 @@ class DatabaseUnavailable(Exception):
     """The database cannot be reached; carries no driver text on purpose."""
 
 
-_MAPPING = (
-    (PolicyDenied, 403, UNDEFINED_CODE),
-    (ResourceProviderNotFound, 404, UNDEFINED_CODE),
-    (ResourceClassNotFound, 404, UNDEFINED_CODE),
-    (InventoryNotFound, 404, UNDEFINED_CODE),
-    (ConsumerNotFound, 404, UNDEFINED_CODE),
-    (ParentProviderNotFound, 400, UNDEFINED_CODE),
-    (UnknownResourceClass, 400, UNDEFINED_CODE),
-    (AllocationProviderNotFound, 400, UNDEFINED_CODE),
-    (InventoryClassAbsent, 400, UNDEFINED_CODE),
-    (InvalidInventory, 400, UNDEFINED_CODE),
-    (StandardResourceClass, 400, UNDEFINED_CODE),
-    (ProviderTreeConflict, 400, UNDEFINED_CODE),
-    (ConcurrentUpdate, 409, CONCURRENT_UPDATE),
-    (TransactionConflict, 409, CONCURRENT_UPDATE),
-    (InventoryAlreadyExists, 409, CONCURRENT_UPDATE),
-    (ConsumerGenerationConflict, 409, CONCURRENT_UPDATE),
-    (DuplicateName, 409, DUPLICATE_NAME),
-    (InventoryInUse, 409, INVENTORY_INUSE),
-    (ResourceProviderInUse, 409, PROVIDER_INUSE),
-    (CannotDeleteParent, 409, PROVIDER_CANNOT_DELETE_PARENT),
-    (ResourceClassInUse, 409, UNDEFINED_CODE),
-    (AllocationConflict, 409, UNDEFINED_CODE),
-    (AllocationTargetMissing, 409, UNDEFINED_CODE),
-)
-
-
-def http_status_for(exc: PlacementError) -> tuple[int, str]:
-    """(status, error code) for a domain exception."""
-    if isinstance(exc, HTTPError):
-        return exc.status, exc.code
-    for exc_type, status, code in _MAPPING:
-        if isinstance(exc, exc_type):
-            return status, code
-    return 400, UNDEFINED_CODE
-
-
-_CODES_SINCE = (1, 23)
-
-
-def respond(environ: dict, start_response, status: int, detail: str,
-            code: str = UNDEFINED_CODE, headers=(), extra=None):
+def respond(environ: WSGIEnvironment, start_response: StartResponse,
+            status: int, detail: str, code: str = UNDEFINED_CODE,
+            headers: Headers = (),
+            extra: dict[str, str] | None = None) -> Iterable[bytes]:
     """Send the JSON error document as a plain WSGI response.
 
     The one renderer for every error, whichever layer found it: the
     version (for ``code``, from 1.23) and request id come from environ.
     """
-    environ['placement.error_rendered'] = True
-    version = environ.get('placement.microversion')
-    show_code = version is not None and version >= _CODES_SINCE
-    body = error_body(status, detail, environ.get('openstack.request_id'),
+    environ[environ_keys.ERROR_RENDERED] = True
+    version = environ.get(environ_keys.MICROVERSION)
+    show_code = version is not None and version >= microversion.ERROR_CODES
+    body = error_body(status, detail, environ.get(environ_keys.REQUEST_ID),
                       code if show_code else None, extra)
     start_response(status_line(status), [
         ('Content-Type', 'application/json'),

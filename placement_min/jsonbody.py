@@ -11,12 +11,16 @@ says what was wrong without echoing the body.
 import json
 import math
 import re
+from collections.abc import Iterable
+from typing import Any, NoReturn
 
 import fastjsonschema
 import jsonschema
 import webob.exc
 
 from placement_min import errors
+from placement_min import patterns
+from placement_min.request import PlacementRequest
 
 JSON_TYPE = 'application/json'
 # The identifier by which fastjsonschema picks its Draft 4 rules.
@@ -25,14 +29,14 @@ _DETAIL_LIMIT = 300
 # Half of a UTF-16 surrogate pair, escaped; alone it decodes to a string
 # that cannot be encoded as UTF-8, so storage would fail on it.
 _SURROGATE_ESCAPE = re.compile(r'\\u[dD][89a-fA-F][0-9a-fA-F]{2}')
-_CONTROL_CHARACTER = re.compile(r'[\x00-\x1f\x7f]')
 
 
 class _Refused(ValueError):
     """A JSON construct this reader refuses, with a message of our own."""
 
 
-def _object_without_duplicates(pairs):
+def _object_without_duplicates(pairs: list[tuple[str, Any]]
+                               ) -> dict[str, Any]:
     obj = {}
     for key, value in pairs:
         if key in obj:
@@ -41,18 +45,18 @@ def _object_without_duplicates(pairs):
     return obj
 
 
-def _refuse_constant(name):
+def _refuse_constant(name: str) -> NoReturn:
     raise _Refused(f'{name} is not a JSON number')
 
 
-def _finite_float(text):
+def _finite_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
         raise _Refused('number out of range')
     return value
 
 
-def _has_lone_surrogate(data) -> bool:
+def _has_lone_surrogate(data: dict[str, Any]) -> bool:
     try:
         json.dumps(data, ensure_ascii=False).encode('utf-8')
     except UnicodeEncodeError:
@@ -60,10 +64,11 @@ def _has_lone_surrogate(data) -> bool:
     return False
 
 
-def _depth(value) -> int:
+def _depth(value: object) -> int:
     deepest, todo = 0, [(value, 1)]
     while todo:
         item, level = todo.pop()
+        children: Iterable[object]
         if isinstance(item, dict):
             children = item.values()
         elif isinstance(item, list):
@@ -89,7 +94,7 @@ class Schema:
     tests/unit/test_schemas.py holds the two to that on every schema.
     """
 
-    def __init__(self, schema: dict):
+    def __init__(self, schema: dict[str, Any]) -> None:
         jsonschema.Draft4Validator.check_schema(schema)
         self.schema = schema
         self.judge = jsonschema.Draft4Validator(schema)
@@ -97,18 +102,21 @@ class Schema:
             {**schema, '$schema': _DRAFT_4}, use_default=False,
             use_formats=False)
 
-    def first_error(self, data) -> jsonschema.ValidationError | None:
+    def first_error(self, data: object
+                    ) -> jsonschema.ValidationError | None:
         """The error that best explains why ``data`` is invalid; None
         when it is valid."""
         try:
             self.passes(data)
         except fastjsonschema.JsonSchemaException:
-            return jsonschema.exceptions.best_match(
-                self.judge.iter_errors(data))
+            best: jsonschema.ValidationError | None = (
+                jsonschema.exceptions.best_match(
+                    self.judge.iter_errors(data)))
+            return best
         return None
 
 
-def _check_content_type(req) -> None:
+def _check_content_type(req: PlacementRequest) -> None:
     # Media types are case-insensitive (RFC 9110, section 8.3.1).
     if req.content_type.lower() != JSON_TYPE:
         raise errors.HTTPError(
@@ -120,14 +128,15 @@ def _check_content_type(req) -> None:
         raise errors.HTTPError(415, 'The request body must be UTF-8.')
 
 
-def _field_name(path) -> str:
+def _field_name(path: Iterable[object]) -> str:
     name = '/'.join(str(part) for part in path)
     if not name.isprintable():
         name = name.encode('unicode_escape').decode('ascii')
     return name or '(request body)'
 
 
-def _path_to_control_character(value, path=()) -> tuple | None:
+def _path_to_control_character(value: object, path: tuple[object, ...] = ()
+                               ) -> tuple[object, ...] | None:
     """The path of the first key or string holding a control character.
 
     NOTE: no field of this API admits one, and the schemas' patterns
@@ -135,7 +144,8 @@ def _path_to_control_character(value, path=()) -> tuple | None:
     uses, also matches before one.
     """
     if isinstance(value, str):
-        return path if _CONTROL_CHARACTER.search(value) else None
+        return path if patterns.has_control_character(value) else None
+    children: Iterable[tuple[object, object]]
     if isinstance(value, dict):
         children = value.items()
     elif isinstance(value, list):
@@ -143,7 +153,7 @@ def _path_to_control_character(value, path=()) -> tuple | None:
     else:
         return None
     for key, child in children:
-        if isinstance(key, str) and _CONTROL_CHARACTER.search(key):
+        if isinstance(key, str) and patterns.has_control_character(key):
             return (*path, key)
         found = _path_to_control_character(child, (*path, key))
         if found is not None:
@@ -151,7 +161,8 @@ def _path_to_control_character(value, path=()) -> tuple | None:
     return None
 
 
-def read(req, validator: Schema, max_depth: int) -> dict:
+def read(req: PlacementRequest, validator: Schema,
+         max_depth: int) -> dict[str, Any]:
     """The request body as a validated dict, or an HTTPError."""
     _check_content_type(req)
     text = _text(req)
@@ -167,7 +178,7 @@ def read(req, validator: Schema, max_depth: int) -> dict:
     return data
 
 
-def _text(req) -> str:
+def _text(req: PlacementRequest) -> str:
     try:
         raw = req.body
     except webob.exc.HTTPRequestEntityTooLarge:
@@ -184,7 +195,7 @@ def _text(req) -> str:
                                     'UTF-8.') from None
 
 
-def _parse(text: str) -> dict:
+def _parse(text: str) -> dict[str, Any]:
     try:
         data = json.loads(text,
                           object_pairs_hook=_object_without_duplicates,
@@ -208,7 +219,8 @@ def _parse(text: str) -> dict:
     return data
 
 
-def _check_fields(data: dict, text: str, validator: Schema) -> None:
+def _check_fields(data: dict[str, Any], text: str,
+                  validator: Schema) -> None:
     error = validator.first_error(data)
     if error is not None:
         message = error.message

@@ -8,13 +8,24 @@ token, a refused body) is added here, from the pipeline's rules.
 """
 
 import json
-import re
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
+from wsgiref.types import StartResponse, WSGIEnvironment
 
 from placement_min import errors
 from placement_min import microversion
 from placement_min import router
 from placement_min.schemas import common
+from placement_min.handlers.operation import Handler
+from placement_min.microversion import Version
 from placement_min.schemas import response_bodies
+from placement_min.schemas.common import JSONSchema
+
+T = TypeVar('T')
+# A part of the description: a JSON object.
+Document = dict[str, Any]
+# (first version, last version, handler) of one handler of a method.
+Variant = tuple[Version, Version, Handler]
 
 OPENAPI_VERSION = '3.1.0'
 DOCUMENT_PATH = '/openapi.json'
@@ -80,21 +91,18 @@ _ERROR_MEANINGS = {
 _EXTRA_ERROR_HEADERS = {401: ['WWW-Authenticate'], 405: ['Allow']}
 
 
-def _version(version) -> str:
+def _version(version: Version) -> str:
     return f'{version[0]}.{version[1]}'
 
 
-def _versions_text(low, high=microversion.MAX_VERSION) -> str:
+def _versions_text(low: Version,
+                   high: Version = microversion.MAX_VERSION) -> str:
     if tuple(high) >= microversion.MAX_VERSION:
         return f'microversion {_version(low)} and later'
     return f'microversions {_version(low)} to {_version(high)}'
 
 
-def _previous(version) -> tuple:
-    return (version[0], version[1] - 1)
-
-
-def json_schema(draft4: object) -> object:
+def json_schema(draft4: Any) -> Any:
     """A Draft 4 schema in the JSON Schema dialect of OpenAPI 3.1.
 
     Only the boolean exclusive bounds differ among the keywords our
@@ -115,7 +123,8 @@ def json_schema(draft4: object) -> object:
     return converted
 
 
-def _variants(route: router.Route, entry) -> list[tuple]:
+def _variants(route: router.Route,
+              entry: router.MethodEntry) -> list[Variant]:
     """(low, high, handler) for each handler of a method, clipped to the
     versions the route and the service exist at."""
     if not isinstance(entry, tuple):
@@ -125,29 +134,31 @@ def _variants(route: router.Route, entry) -> list[tuple]:
         low = max(since.low, route.since)
         high = min(since.high, microversion.MAX_VERSION)
         if low <= high:
-            variants.append((low, tuple(high), since.handler))
+            variants.append((low, high, since.handler))
     return variants
 
 
-def _ranges(by_version: dict, low, high) -> list[tuple]:
+def _ranges(by_version: Mapping[Version, T], low: Version,
+            high: Version) -> list[tuple[Version, Version, T]]:
     """(low, high, value) of a {first version: value} map within
     low..high."""
     starts = sorted(by_version)
     ranges = []
     for index, start in enumerate(starts):
-        end = (_previous(starts[index + 1]) if index + 1 < len(starts)
-               else high)
+        end = (microversion.before(starts[index + 1])
+               if index + 1 < len(starts) else high)
         start, end = max(start, low), min(end, high)
         if start <= end:
             ranges.append((start, end, by_version[starts[index]]))
     return ranges
 
 
-def _parameters(template: str, variants: list[tuple]) -> list[dict]:
-    parameters = [{
+def _parameters(template: str,
+                variants: list[Variant]) -> list[Document]:
+    parameters: list[Document] = [{
         'name': name, 'in': 'path', 'required': True,
         'schema': json_schema(PATH_ITEMS[name]),
-    } for name in re.findall(r'\{(\w+)\}', template)]
+    } for name in router.path_item_names(template)]
     parameters.append({'$ref': '#/components/parameters/microversion'})
     first_seen = {}
     for low, high, handler in variants:
@@ -159,7 +170,7 @@ def _parameters(template: str, variants: list[tuple]) -> list[dict]:
     for name, (start, check) in sorted(first_seen.items()):
         parameters.append({
             'name': name, 'in': 'query',
-            'required': getattr(check, 'required', False),
+            'required': check.required,
             'schema': check.schema,
             'description': f'Accepted from {_versions_text(start)}, at most '
                            'once; any other parameter is a 400.',
@@ -167,7 +178,7 @@ def _parameters(template: str, variants: list[tuple]) -> list[dict]:
     return parameters
 
 
-def _request_body(variants: list[tuple]) -> dict | None:
+def _request_body(variants: list[Variant]) -> Document | None:
     alternatives = []
     for low, high, handler in variants:
         for start, end, validator in _ranges(handler.operation.bodies, low,
@@ -189,14 +200,14 @@ def _request_body(variants: list[tuple]) -> dict | None:
             'content': {_JSON: {'schema': schema}}}
 
 
-def _header_refs(names) -> dict:
+def _header_refs(names: Iterable[str]) -> Document:
     return {name: {'$ref': f'#/components/headers/{name}'}
             for name in names}
 
 
-def _success(status: int, schema: dict | None) -> dict:
+def _success(status: int, schema: JSONSchema | None) -> Document:
     names = list(_EVERY_RESPONSE)
-    response = {'description': 'Success.'}
+    response: Document = {'description': 'Success.'}
     if status == 201:
         names.append('Location')
     if schema is not None:
@@ -206,17 +217,19 @@ def _success(status: int, schema: dict | None) -> dict:
     return response
 
 
-def _has_gaps(route: router.Route, variants: list[tuple]) -> bool:
+def _has_gaps(route: router.Route, variants: list[Variant]) -> bool:
     """Whether the method is unserved at some version of the route."""
     expected = tuple(route.since)
     for low, high, _handler in sorted(variants, key=lambda v: v[0]):
         if tuple(low) != expected:
             return True
         expected = (high[0], high[1] + 1)
-    return _previous(expected) != tuple(microversion.MAX_VERSION)
+    return microversion.before(microversion.Version(*expected)) != tuple(
+        microversion.MAX_VERSION)
 
 
-def _error_statuses(route, variants, has_body: bool) -> set[int]:
+def _error_statuses(route: router.Route, variants: list[Variant],
+                    has_body: bool) -> set[int]:
     """Statuses the pipeline gives on top of the handlers' own."""
     statuses = {400, 406, 500}
     if not all(handler.operation.public for *_v, handler in variants):
@@ -232,12 +245,12 @@ def _error_statuses(route, variants, has_body: bool) -> set[int]:
     return statuses
 
 
-def _operation(route: router.Route, variants: list[tuple]) -> dict:
+def _operation(route: router.Route, variants: list[Variant]) -> Document:
     handlers = [handler for *_v, handler in variants]
     lines = [f'{_versions_text(low, high).capitalize()}: '
              f'{handler.operation.summary}'
              for low, high, handler in variants]
-    operation = {
+    operation: Document = {
         'operationId': '_or_'.join(
             f'{h.__module__.rsplit(".", 1)[-1]}.{h.__name__}'
             for h in handlers),
@@ -261,7 +274,7 @@ def _operation(route: router.Route, variants: list[tuple]) -> dict:
     return operation
 
 
-def _document_operation() -> dict:
+def _document_operation() -> Document:
     return {
         'operationId': 'openapi.document',
         'summary': 'This description; served when [api] serve_openapi is '
@@ -276,7 +289,7 @@ def _document_operation() -> dict:
     }
 
 
-def _components() -> dict:
+def _components() -> Document:
     headers = {name: {'description': text, 'required': True,
                       'schema': {'type': 'string'}}
                for name, text in _EVERY_RESPONSE.items()}
@@ -306,11 +319,14 @@ def _components() -> dict:
         'securitySchemes': {'token': {
             'type': 'apiKey', 'in': 'header', 'name': 'X-Auth-Token',
             'description': 'A keystone token; with auth_strategy = noauth2 '
-                           '(development) "admin" is an administrator.'}},
+                           '(development and tests) "user" or '
+                           '"user:project", and the roles, project and '
+                           'scope the X-Roles, X-Project-Id and '
+                           'OpenStack-System-Scope headers give.'}},
     }
 
 
-def build(routes=router.ROUTES) -> dict:
+def build(routes: Iterable[router.Route] = router.ROUTES) -> Document:
     """The description of ``routes``, as a JSON-ready dict."""
     paths = {}
     for route in routes:
@@ -339,7 +355,7 @@ def build(routes=router.ROUTES) -> dict:
     }
 
 
-def dumps(document: dict) -> str:
+def dumps(document: Document) -> str:
     """Stable text: sorted keys, fixed indentation, final newline."""
     return json.dumps(document, sort_keys=True, indent=2) + '\n'
 
@@ -347,10 +363,11 @@ def dumps(document: dict) -> str:
 class DocumentApp:
     """Serves the description at DOCUMENT_PATH, or 404 when disabled."""
 
-    def __init__(self, enabled: bool):
+    def __init__(self, enabled: bool) -> None:
         self.body = dumps(build()).encode('utf-8') if enabled else None
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: WSGIEnvironment,
+                 start_response: StartResponse) -> Iterable[bytes]:
         if self.body is None:
             return errors.respond(
                 environ, start_response, 404,

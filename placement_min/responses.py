@@ -3,43 +3,53 @@
 import datetime
 import email.utils
 import json
+from collections.abc import Mapping
+from typing import Any
 
 import webob
 
+from placement_min import microversion as mv
+from placement_min.request import PlacementRequest
 from placement_min.storage.database import utcnow
 
-_CACHE_HEADERS_SINCE = (1, 15)
 
-
-def _http_date(moment) -> str:
+def _http_date(moment: datetime.datetime) -> str:
     return email.utils.format_datetime(moment.replace(
         tzinfo=datetime.UTC), usegmt=True)
 
 
-def json_response(req, body: dict, status: int = 200,
-                  last_modified=None, headers=None) -> webob.Response:
+def json_response(req: PlacementRequest, body: dict[str, Any],
+                  status: int = 200,
+                  last_modified: datetime.datetime | None = None,
+                  headers: Mapping[str, str] | None = None
+                  ) -> webob.Response:
     """A JSON response; from 1.15 with Last-Modified and no-cache."""
+    # NOTE: webob adds no charset to application/json (JSON is UTF-8).
     response = webob.Response(
         body=json.dumps(body).encode('utf-8'), status=status,
-        content_type='application/json', charset=None)
-    if req.version >= _CACHE_HEADERS_SINCE:
+        content_type='application/json')
+    if req.version >= mv.CACHE_HEADERS:
         response.headers['Last-Modified'] = _http_date(
             last_modified or utcnow())
         response.headers['Cache-Control'] = 'no-cache'
     if headers:
-        response.headers.update(headers)
+        response.headers.update(headers.items())
     return response
 
 
-def empty_response(status: int = 204, headers=None) -> webob.Response:
+def empty_response(status: int = 204,
+                   headers: Mapping[str, str] | None = None
+                   ) -> webob.Response:
     """A bodiless response: no Content-Type, no caching headers."""
     response = webob.Response(status=status)
     response.headers.pop('Content-Type', None)
     if headers:
-        response.headers.update(headers)
+        response.headers.update(headers.items())
     return response
 
 
-def newest(*moments):
+def newest(*moments: datetime.datetime | None
+           ) -> datetime.datetime | None:
+    """The latest of ``moments`` that are known; None if none is."""
     present = [m for m in moments if m is not None]
     return max(present) if present else None

@@ -7,32 +7,36 @@ handler serves at the request's version is 405 with an ``Allow`` header.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from placement_min import errors
+from placement_min import microversion as mv
 from placement_min.handlers import allocation
 from placement_min.handlers import inventory
 from placement_min.handlers import resource_class
 from placement_min.handlers import resource_provider
 from placement_min.handlers import root
 from placement_min.handlers import usage
-
-Handler = Callable
+from placement_min.handlers.operation import Handler
 
 
 class Since(NamedTuple):
     """``handler`` serves from ``low`` to ``high`` (inclusive)."""
 
-    low: tuple
+    low: mv.Version
     handler: Handler
-    high: tuple = (999, 999)
+    high: mv.Version = mv.MAX_VERSION
+
+
+# A method's handler, or which handler serves it at which versions.
+MethodEntry = Handler | tuple[Since, ...]
 
 
 class Route(NamedTuple):
     template: str
-    methods: dict[str, Handler | tuple[Since, ...]]
-    since: tuple = (1, 0)
+    methods: dict[str, MethodEntry]
+    since: mv.Version = mv.BASE
 
 
 ROUTES = (
@@ -50,7 +54,8 @@ ROUTES = (
         'GET': inventory.list_inventories,
         'POST': inventory.create_inventory,
         'PUT': inventory.replace_inventories,
-        'DELETE': (Since((1, 5), inventory.delete_inventories),),
+        'DELETE': (Since(mv.DELETE_ALL_INVENTORIES,
+                         inventory.delete_inventories),),
     }),
     Route('/resource_providers/{uuid}/inventories/{resource_class}', {
         'GET': inventory.show_inventory,
@@ -66,28 +71,38 @@ ROUTES = (
     Route('/resource_classes', {
         'GET': resource_class.list_classes,
         'POST': resource_class.create_class,
-    }, since=(1, 2)),
+    }, since=mv.CUSTOM_RESOURCE_CLASSES),
     Route('/resource_classes/{name}', {
         'GET': resource_class.show_class,
-        'PUT': (Since((1, 2), resource_class.rename_class, (1, 6)),
-                Since((1, 7), resource_class.ensure_class)),
+        'PUT': (Since(mv.CUSTOM_RESOURCE_CLASSES, resource_class.rename_class,
+                      mv.before(mv.RESOURCE_CLASS_PUT_ENSURES)),
+                Since(mv.RESOURCE_CLASS_PUT_ENSURES,
+                      resource_class.ensure_class)),
         'DELETE': resource_class.delete_class,
-    }, since=(1, 2)),
+    }, since=mv.CUSTOM_RESOURCE_CLASSES),
     Route('/allocations/{consumer_uuid}', {
         'GET': allocation.show_allocations,
         'PUT': allocation.replace_allocations,
         'DELETE': allocation.delete_allocations,
     }),
-    Route('/usages', {'GET': usage.list_totals}, since=(1, 9)),
+    Route('/usages', {'GET': usage.list_totals}, since=mv.PROJECT_USAGES),
 )
 
 
-def _compile(template: str) -> re.Pattern:
+_PATH_ITEM = re.compile(r'\{(\w+)\}')
+
+
+def path_item_names(template: str) -> list[str]:
+    """The names of the path items of a route template, in order."""
+    return _PATH_ITEM.findall(template)
+
+
+def _compile(template: str) -> re.Pattern[str]:
     """The template as a pattern that paths must match whole."""
-    return re.compile(re.sub(r'\{(\w+)\}', r'(?P<\1>[^/]+)', template))
+    return re.compile(_PATH_ITEM.sub(r'(?P<\1>[^/]+)', template))
 
 
-def _handler_at(entry, version) -> Handler | None:
+def _handler_at(entry: MethodEntry, version: mv.Version) -> Handler | None:
     if not isinstance(entry, tuple):
         return entry
     for since in entry:
@@ -99,12 +114,12 @@ def _handler_at(entry, version) -> Handler | None:
 class Router:
     """Finds the handler for a path, method and version."""
 
-    def __init__(self, routes=ROUTES):
+    def __init__(self, routes: Iterable[Route] = ROUTES) -> None:
         self._static = {r.template: r for r in routes if '{' not in r.template}
         self._dynamic = [(_compile(r.template), r) for r in routes
                          if '{' in r.template]
 
-    def _route(self, path: str):
+    def _route(self, path: str) -> tuple[Route | None, dict[str, str]]:
         route = self._static.get(path)
         if route is not None:
             return route, {}
@@ -112,9 +127,10 @@ class Router:
             match = pattern.fullmatch(path)
             if match:
                 return route, match.groupdict()
-        return None, None
+        return None, {}
 
-    def match(self, method: str, path: str, version) -> tuple[Handler, dict]:
+    def match(self, method: str, path: str,
+              version: mv.Version) -> tuple[Handler, dict[str, str]]:
         """(handler, path items), or an HTTPError 404 or 405."""
         route, items = self._route(path)
         if route is None or version < route.since:

@@ -9,6 +9,7 @@ import pytest
 import webtest
 
 from placement_min import conf as placement_conf
+from placement_min import context as placement_context
 from placement_min import deploy
 from placement_min.storage import database
 from placement_min.storage import migration
@@ -17,7 +18,8 @@ from tests import databases
 ADMIN = {'X-Auth-Token': 'admin'}
 USER = {'X-Auth-Token': 'alice:project-a'}
 LATEST = 'placement latest'
-# The contract's security headers, with their default values.
+# The security headers of every response, with their default values
+# (doc/api.md section 10).
 SECURITY_HEADERS = {
     'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'; "
                                "base-uri 'none'; form-action 'none'",
@@ -157,3 +159,16 @@ def app(conf, db):
 @pytest.fixture
 def client(app):
     return Client(app)
+
+
+@pytest.fixture
+def seen_contexts(monkeypatch):
+    """Every request context a policy check was made on."""
+    seen = []
+    original = placement_context.RequestContext.can
+
+    def can(self, rule, target=None):
+        seen.append(self)
+        return original(self, rule, target)
+    monkeypatch.setattr(placement_context.RequestContext, 'can', can)
+    return seen

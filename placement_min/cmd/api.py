@@ -57,7 +57,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.processes:
         command += ['--processes', str(args.processes)]
     os.execv(uwsgi, command)  # noqa: S606
-    return 0
 
 
 if __name__ == '__main__':

@@ -9,8 +9,10 @@ OPTS = [
         'auth_strategy',
         default='noauth2',
         choices=[
-            ('noauth2', 'Development only: the X-Auth-Token value names '
-                        'the user; "admin" is an administrator.'),
+            ('noauth2', 'Development and tests only: the X-Auth-Token '
+                        'value names the user ("user" or "user:project") '
+                        'and the client\'s X-Roles, X-Project-Id and '
+                        'OpenStack-System-Scope headers are trusted.'),
             ('keystone', 'Tokens are validated by keystonemiddleware '
                          'auth_token ([keystone_authtoken] group).'),
         ],

@@ -1,5 +1,9 @@
 """Option listing for oslo-config-generator (namespace placement_min)."""
 
+from collections.abc import Sequence
+
+from oslo_config import cfg
+
 from oslo_middleware import http_proxy_to_wsgi
 from oslo_middleware import sizelimit
 
@@ -9,7 +13,7 @@ from placement_min.conf import paths
 from placement_min.conf import security_headers
 
 
-def list_opts():
+def list_opts() -> list[tuple[str, Sequence[cfg.Opt]]]:
     # NOTE: the two oslo.middleware groups are listed here because this
     # service relies on them (body size limit, trusted proxy headers);
     # the other library namespaces are listed in config-generator.conf.
@@ -18,5 +22,5 @@ def list_opts():
         (api.GROUP, api.OPTS),
         (database.GROUP, database.OPTS),
         (security_headers.GROUP, security_headers.OPTS),
-        ('oslo_middleware', sizelimit.OPTS + http_proxy_to_wsgi.OPTS),
+        ('oslo_middleware', [*sizelimit.OPTS, *http_proxy_to_wsgi.OPTS]),
     ]

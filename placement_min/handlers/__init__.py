@@ -1,5 +1,7 @@
 """HTTP in, HTTP out: one module per resource.
 
-A handler checks its policy rule first, reads the path items and the
-validated body, calls storage, and shapes the response.
+The application checks what a handler declares (``operation.declare``:
+policy rule, path items, query, body) before calling it; the handler
+reads the converted input from the request, calls storage, and shapes
+the response.
 """

@@ -1,18 +1,23 @@
 """/resource_providers/{uuid}/inventories[/{resource_class}]."""
 
+from typing import Any
+
+import webob
+
 from placement_min import errors
+from placement_min import microversion as mv
+from placement_min import patterns
 from placement_min import responses
 from placement_min.handlers import operation
-from placement_min.handlers import path_items
 from placement_min.policies import inventory as policies
+from placement_min.request import PlacementRequest
 from placement_min.schemas import inventory as schemas
 from placement_min.schemas import response_bodies
 from placement_min.storage import inventory as storage
 
-_RESERVED_EQUALS_TOTAL_SINCE = (1, 26)
 
-
-def inventory_fields(req, uuid: str, rc: str, data: dict) -> dict:
+def inventory_fields(req: PlacementRequest, uuid: str, rc: str,
+                     data: dict[str, Any]) -> dict[str, Any]:
     """The stored fields: defaults filled in, cross-field rules checked.
 
     NOTE: min_unit > max_unit is refused (such an inventory could never
@@ -23,7 +28,7 @@ def inventory_fields(req, uuid: str, rc: str, data: dict) -> dict:
     fields.update((k, data[k]) for k in storage.FIELDS if k in data)
     fields['allocation_ratio'] = float(fields['allocation_ratio'])
     total, reserved = fields['total'], fields['reserved']
-    if req.version >= _RESERVED_EQUALS_TOTAL_SINCE:
+    if req.version >= mv.RESERVED_EQUALS_TOTAL:
         if reserved > total:
             raise errors.InvalidInventory(
                 uuid=uuid, resource_class=rc,
@@ -40,41 +45,41 @@ def inventory_fields(req, uuid: str, rc: str, data: dict) -> dict:
     return fields
 
 
-def _class_in_path(req, uuid: str, missing) -> str:
-    rc = path_items.resource_class(req)
-    if rc is None:
-        raise missing(uuid=uuid, resource_class=req.path_items[
-            'resource_class'])
+def _class_in_path(req: PlacementRequest,
+                   missing: type[errors.PlacementError]) -> str:
+    rc = req.path_items['resource_class']
+    if not patterns.is_resource_class(rc):
+        raise missing(uuid=req.path_items['uuid'], resource_class=rc)
     return rc
 
 
-def _one_body(generation: int, fields: dict) -> dict:
+def _one_body(generation: int, fields: dict[str, Any]) -> dict[str, Any]:
     return {'resource_provider_generation': generation, **fields}
 
 
-def _all_body(generation: int, inventories: dict) -> dict:
+def _all_body(generation: int,
+              inventories: dict[str, Any]) -> dict[str, Any]:
     return {'resource_provider_generation': generation,
             'inventories': inventories}
 
 
 @operation.declare('List the inventories of a resource provider.',
-                   {200: response_bodies.INVENTORIES}, errors=(404,))
-def list_inventories(req):
-    req.context.can(policies.LIST)
+                   {200: response_bodies.INVENTORIES},
+                   policy=policies.LIST, errors=(404,))
+def list_inventories(req: PlacementRequest) -> webob.Response:
     generation, inventories, newest = storage.list_for_provider(
-        req.db, path_items.provider_uuid(req))
+        req.db, req.path_items['uuid'])
     return responses.json_response(req, _all_body(generation, inventories),
                                    last_modified=newest)
 
 
 @operation.declare(
     'Add the inventory of one resource class to a resource provider.',
-    {201: response_bodies.INVENTORY}, bodies={(1, 0): schemas.create},
-    errors=(400, 404, 409))
-def create_inventory(req):
-    req.context.can(policies.CREATE)
-    uuid = path_items.provider_uuid(req)
-    data = req.json_body(schemas.create)
+    {201: response_bodies.INVENTORY}, policy=policies.CREATE,
+    bodies={mv.BASE: schemas.create}, errors=(400, 404, 409))
+def create_inventory(req: PlacementRequest) -> webob.Response:
+    uuid = req.path_items['uuid']
+    data = req.payload
     rc = data['resource_class']
     fields = inventory_fields(req, uuid, rc, data)
     generation = storage.create_one(req.db, uuid, rc, fields)
@@ -87,11 +92,11 @@ def create_inventory(req):
 @operation.declare(
     'Replace all inventories of a resource provider at once.',
     {200: response_bodies.INVENTORIES},
-    bodies={(1, 0): schemas.replace_all}, errors=(400, 404, 409))
-def replace_inventories(req):
-    req.context.can(policies.UPDATE)
-    uuid = path_items.provider_uuid(req)
-    data = req.json_body(schemas.replace_all)
+    policy=policies.UPDATE, bodies={mv.BASE: schemas.replace_all},
+    errors=(400, 404, 409))
+def replace_inventories(req: PlacementRequest) -> webob.Response:
+    uuid = req.path_items['uuid']
+    data = req.payload
     inventories = {rc: inventory_fields(req, uuid, rc, fields)
                    for rc, fields in data['inventories'].items()}
     generation = storage.replace_all(
@@ -100,21 +105,19 @@ def replace_inventories(req):
 
 
 @operation.declare('Delete all inventories of a resource provider.',
-                   {204: None}, errors=(404, 409))
-def delete_inventories(req):
+                   {204: None}, policy=policies.DELETE, errors=(404, 409))
+def delete_inventories(req: PlacementRequest) -> webob.Response:
     """DELETE all inventories (1.5+)."""
-    req.context.can(policies.DELETE)
-    storage.replace_all(req.db, path_items.provider_uuid(req), None, {})
+    storage.replace_all(req.db, req.path_items['uuid'], None, {})
     return responses.empty_response()
 
 
 @operation.declare(
     'Show the inventory of one resource class on a resource provider.',
-    {200: response_bodies.INVENTORY}, errors=(404,))
-def show_inventory(req):
-    req.context.can(policies.SHOW)
-    uuid = path_items.provider_uuid(req)
-    rc = _class_in_path(req, uuid, errors.InventoryNotFound)
+    {200: response_bodies.INVENTORY}, policy=policies.SHOW, errors=(404,))
+def show_inventory(req: PlacementRequest) -> webob.Response:
+    uuid = req.path_items['uuid']
+    rc = _class_in_path(req, errors.InventoryNotFound)
     generation, fields, updated_at = storage.get_one(req.db, uuid, rc)
     return responses.json_response(req, _one_body(generation, fields),
                                    last_modified=updated_at)
@@ -123,12 +126,12 @@ def show_inventory(req):
 @operation.declare(
     'Update the inventory of one resource class on a resource provider.',
     {200: response_bodies.INVENTORY},
-    bodies={(1, 0): schemas.update_one}, errors=(400, 404, 409))
-def update_inventory(req):
-    req.context.can(policies.UPDATE)
-    uuid = path_items.provider_uuid(req)
-    rc = _class_in_path(req, uuid, errors.InventoryClassAbsent)
-    data = req.json_body(schemas.update_one)
+    policy=policies.UPDATE, bodies={mv.BASE: schemas.update_one},
+    errors=(400, 404, 409))
+def update_inventory(req: PlacementRequest) -> webob.Response:
+    uuid = req.path_items['uuid']
+    rc = _class_in_path(req, errors.InventoryClassAbsent)
+    data = req.payload
     fields = inventory_fields(req, uuid, rc, data)
     generation = storage.update_one(
         req.db, uuid, rc, data['resource_provider_generation'], fields)
@@ -137,10 +140,9 @@ def update_inventory(req):
 
 @operation.declare(
     'Delete the inventory of one resource class from a resource provider.',
-    {204: None}, errors=(404, 409))
-def delete_inventory(req):
-    req.context.can(policies.DELETE)
-    uuid = path_items.provider_uuid(req)
-    rc = _class_in_path(req, uuid, errors.InventoryNotFound)
+    {204: None}, policy=policies.DELETE, errors=(404, 409))
+def delete_inventory(req: PlacementRequest) -> webob.Response:
+    uuid = req.path_items['uuid']
+    rc = _class_in_path(req, errors.InventoryNotFound)
     storage.delete_one(req.db, uuid, rc)
     return responses.empty_response()

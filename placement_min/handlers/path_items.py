@@ -1,25 +1,48 @@
 """Path items checked before they reach storage.
 
-A path item that cannot name an object is answered as that object not
+The application converts every path item with the converter named here
+for it (an operation may declare another) before the handler runs. A
+path item that cannot name an object is answered as that object not
 existing (404), never as a server error.
 """
 
-import re
-
 from placement_min import errors
-from placement_min.query import UUID_RE
-
-_CLASS_RE = re.compile(r'^[A-Z0-9_]{1,255}$')
+from placement_min import patterns
 
 
-def provider_uuid(req, key: str = 'uuid') -> str:
-    value = req.path_items[key]
-    if not UUID_RE.fullmatch(value):
+def provider_uuid(value: str) -> str:
+    if not patterns.is_uuid(value):
         raise errors.ResourceProviderNotFound(uuid=value)
     return value.lower()
 
 
-def resource_class(req, key: str = 'resource_class') -> str | None:
-    """The class named in the path, or None when it cannot be a class."""
-    value = req.path_items[key]
-    return value if _CLASS_RE.fullmatch(value) else None
+def consumer_uuid(value: str) -> str:
+    """A consumer uuid: 400 for every method when it is not a UUID (PUT
+    would otherwise create a consumer that cannot exist, and GET and
+    DELETE answer the same so that a typo is reported)."""
+    if not patterns.is_uuid(value):
+        raise errors.HTTPError(
+            400, f'Consumer uuid {errors.shorten(value)!r} in the path is '
+                 'not a UUID.')
+    return value.lower()
+
+
+def resource_class_name(value: str) -> str:
+    """A resource class to look up: 404 when it cannot be one."""
+    if not patterns.is_resource_class(value):
+        raise errors.ResourceClassNotFound(name=value)
+    return value
+
+
+def as_is(value: str) -> str:
+    """Left to the handler, which knows which error a bad value is."""
+    return value
+
+
+# The converter of each path item, by its name in the route templates.
+DEFAULTS = {
+    'uuid': provider_uuid,
+    'consumer_uuid': consumer_uuid,
+    'resource_class': as_is,
+    'name': resource_class_name,
+}

@@ -1,33 +1,31 @@
 """/resource_classes and /resource_classes/{name} (1.2+)."""
 
+from typing import Any
+
+import webob
+
 from placement_min import errors
+from placement_min import microversion as mv
+from placement_min import patterns
 from placement_min import responses
 from placement_min.handlers import operation
 from placement_min.handlers import path_items
 from placement_min.policies import resource_class as policies
+from placement_min.request import PlacementRequest
 from placement_min.schemas import resource_class as schemas
 from placement_min.schemas import response_bodies
 from placement_min.storage import resource_class as storage
 
 
-def _body(name: str) -> dict:
+def _body(name: str) -> dict[str, Any]:
     return {'name': name,
             'links': [{'rel': 'self', 'href': f'/resource_classes/{name}'}]}
 
 
-def _name(req) -> str:
-    name = path_items.resource_class(req, 'name')
-    if name is None:
-        raise errors.ResourceClassNotFound(name=req.path_items['name'])
-    return name
-
-
 @operation.declare('List resource classes, standard and custom.',
                    {200: response_bodies.RESOURCE_CLASSES},
-                   query={(1, 2): {}})
-def list_classes(req):
-    req.context.can(policies.LIST)
-    req.query_params({})
+                   policy=policies.LIST)
+def list_classes(req: PlacementRequest) -> webob.Response:
     classes = storage.list_classes(req.db)
     return responses.json_response(
         req, {'resource_classes': [_body(rc['name']) for rc in classes]},
@@ -36,32 +34,34 @@ def list_classes(req):
 
 
 @operation.declare('Create a custom resource class.', {201: None},
-                   bodies={(1, 2): schemas.create}, errors=(400, 409))
-def create_class(req):
-    req.context.can(policies.CREATE)
-    name = req.json_body(schemas.create)['name']
+                   policy=policies.CREATE,
+                   bodies={mv.CUSTOM_RESOURCE_CLASSES: schemas.create},
+                   errors=(400, 409))
+def create_class(req: PlacementRequest) -> webob.Response:
+    name = req.payload['name']
     storage.create(req.db, name)
     return responses.empty_response(
         201, headers={'Location': f'/resource_classes/{name}'})
 
 
 @operation.declare('Show a resource class.',
-                   {200: response_bodies.RESOURCE_CLASS}, errors=(404,))
-def show_class(req):
-    req.context.can(policies.SHOW)
-    rc = storage.get(req.db, _name(req))
+                   {200: response_bodies.RESOURCE_CLASS},
+                   policy=policies.SHOW, errors=(404,))
+def show_class(req: PlacementRequest) -> webob.Response:
+    rc = storage.get(req.db, req.path_items['name'])
     return responses.json_response(req, _body(rc['name']),
                                    last_modified=rc['updated_at'])
 
 
 @operation.declare('Rename a custom resource class.',
                    {200: response_bodies.RESOURCE_CLASS},
-                   bodies={(1, 2): schemas.rename}, errors=(400, 404, 409))
-def rename_class(req):
+                   policy=policies.UPDATE,
+                   bodies={mv.CUSTOM_RESOURCE_CLASSES: schemas.rename},
+                   errors=(400, 404, 409))
+def rename_class(req: PlacementRequest) -> webob.Response:
     """PUT at 1.2 to 1.6: rename a custom class."""
-    req.context.can(policies.UPDATE)
-    name = _name(req)
-    new_name = req.json_body(schemas.rename)['name']
+    name = req.path_items['name']
+    new_name = req.payload['name']
     rc = storage.rename(req.db, name, new_name)
     return responses.json_response(req, _body(rc['name']),
                                    last_modified=rc['updated_at'])
@@ -69,12 +69,12 @@ def rename_class(req):
 
 @operation.declare(
     'Create a custom resource class (201) or confirm that it exists '
-    '(204), without a body.', {201: None, 204: None}, errors=(400,))
-def ensure_class(req):
+    '(204), without a body.', {201: None, 204: None}, policy=policies.UPDATE,
+    path={'name': path_items.as_is}, errors=(400,))
+def ensure_class(req: PlacementRequest) -> webob.Response:
     """PUT from 1.7: create the custom class (201) or confirm it (204)."""
-    req.context.can(policies.UPDATE)
-    name = path_items.resource_class(req, 'name')
-    if (name is None
+    name = req.path_items['name']
+    if (not patterns.is_resource_class(name)
             or schemas.create.first_error({'name': name}) is not None):
         raise errors.HTTPError(
             400, 'A resource class created with PUT must be named '
@@ -87,8 +87,7 @@ def ensure_class(req):
 
 
 @operation.declare('Delete a custom resource class.', {204: None},
-                   errors=(400, 404, 409))
-def delete_class(req):
-    req.context.can(policies.DELETE)
-    storage.delete(req.db, _name(req))
+                   policy=policies.DELETE, errors=(400, 404, 409))
+def delete_class(req: PlacementRequest) -> webob.Response:
+    storage.delete(req.db, req.path_items['name'])
     return responses.empty_response()

@@ -1,32 +1,35 @@
 """/resource_providers and /resource_providers/{uuid}."""
 
 import uuid as uuidlib
+from typing import Any
 
+import webob
+
+from placement_min import microversion as mv
 from placement_min import query
 from placement_min import responses
 from placement_min.handlers import operation
-from placement_min.handlers import path_items
 from placement_min.policies import resource_provider as policies
+from placement_min.request import PlacementRequest
 from placement_min.schemas import response_bodies
 from placement_min.schemas import resource_provider as schemas
 from placement_min.storage import resource_provider as storage
-
-_TREE_SINCE = (1, 14)
 
 LIST_QUERY = {'name': query.text_value(200), 'uuid': query.uuid_value}
 LIST_QUERY_V1_14 = {**LIST_QUERY, 'in_tree': query.uuid_value}
 
 
-def provider_body(req, rp: dict) -> dict:
+def provider_body(req: PlacementRequest,
+                  rp: dict[str, Any]) -> dict[str, Any]:
     href = f'/resource_providers/{rp["uuid"]}'
     links = [{'rel': 'self', 'href': href},
              {'rel': 'inventories', 'href': href + '/inventories'},
              {'rel': 'usages', 'href': href + '/usages'}]
-    if req.version >= (1, 11):
+    if req.version >= mv.ALLOCATIONS_LINK:
         links.append({'rel': 'allocations', 'href': href + '/allocations'})
     body = {'uuid': rp['uuid'], 'name': rp['name'],
             'generation': rp['generation'], 'links': links}
-    if req.version >= _TREE_SINCE:
+    if req.version >= mv.NESTED_PROVIDERS:
         body['parent_provider_uuid'] = rp['parent_provider_uuid']
         body['root_provider_uuid'] = rp['root_provider_uuid']
     return body
@@ -35,12 +38,10 @@ def provider_body(req, rp: dict) -> dict:
 @operation.declare(
     'List resource providers, filtered by name, uuid or (1.14+) tree.',
     {200: response_bodies.PROVIDERS},
-    query={(1, 0): LIST_QUERY, (1, 14): LIST_QUERY_V1_14})
-def list_providers(req):
-    req.context.can(policies.LIST)
-    params = req.query_params(LIST_QUERY_V1_14 if req.version >= _TREE_SINCE
-                              else LIST_QUERY)
-    providers = storage.list_providers(req.db, **params)
+    policy=policies.LIST,
+    query={mv.BASE: LIST_QUERY, mv.NESTED_PROVIDERS: LIST_QUERY_V1_14})
+def list_providers(req: PlacementRequest) -> webob.Response:
+    providers = storage.list_providers(req.db, **req.query)
     return responses.json_response(
         req, {'resource_providers': [provider_body(req, rp)
                                      for rp in providers]},
@@ -52,19 +53,18 @@ def list_providers(req):
     'Create a resource provider: 201 without a body before 1.20, 200 '
     'with the provider from 1.20.',
     {200: response_bodies.PROVIDER, 201: None},
-    bodies={(1, 0): schemas.create_v1_0, (1, 14): schemas.create_v1_14},
+    policy=policies.CREATE,
+    bodies={mv.BASE: schemas.create_v1_0,
+            mv.NESTED_PROVIDERS: schemas.create_v1_14},
     errors=(400, 409))
-def create_provider(req):
-    req.context.can(policies.CREATE)
-    tree = req.version >= _TREE_SINCE
-    data = req.json_body(schemas.create_v1_14 if tree
-                         else schemas.create_v1_0)
+def create_provider(req: PlacementRequest) -> webob.Response:
+    data = req.payload
     rp_uuid = (data.get('uuid') or str(uuidlib.uuid4())).lower()
     parent = data.get('parent_provider_uuid')
     rp = storage.create(req.db, rp_uuid, data['name'],
                         parent.lower() if parent else None)
     location = {'Location': f'/resource_providers/{rp_uuid}'}
-    if req.version >= (1, 20):
+    if req.version >= mv.CREATE_PROVIDER_RETURNS_BODY:
         return responses.json_response(req, provider_body(req, rp),
                                        last_modified=rp['updated_at'],
                                        headers=location)
@@ -72,10 +72,10 @@ def create_provider(req):
 
 
 @operation.declare('Show a resource provider.',
-                   {200: response_bodies.PROVIDER}, errors=(404,))
-def show_provider(req):
-    req.context.can(policies.SHOW)
-    rp = storage.get(req.db, path_items.provider_uuid(req))
+                   {200: response_bodies.PROVIDER}, policy=policies.SHOW,
+                   errors=(404,))
+def show_provider(req: PlacementRequest) -> webob.Response:
+    rp = storage.get(req.db, req.path_items['uuid'])
     return responses.json_response(req, provider_body(req, rp),
                                    last_modified=rp['updated_at'])
 
@@ -83,27 +83,26 @@ def show_provider(req):
 @operation.declare(
     'Rename a resource provider or (1.14+) change its parent.',
     {200: response_bodies.PROVIDER},
-    bodies={(1, 0): schemas.update_v1_0, (1, 14): schemas.update_v1_14},
+    policy=policies.UPDATE,
+    bodies={mv.BASE: schemas.update_v1_0,
+            mv.NESTED_PROVIDERS: schemas.update_v1_14},
     errors=(400, 404, 409))
-def update_provider(req):
-    req.context.can(policies.UPDATE)
-    rp_uuid = path_items.provider_uuid(req)
-    tree = req.version >= _TREE_SINCE
-    data = req.json_body(schemas.update_v1_14 if tree
-                         else schemas.update_v1_0)
+def update_provider(req: PlacementRequest) -> webob.Response:
+    rp_uuid = req.path_items['uuid']
+    data = req.payload
+    tree = req.version >= mv.NESTED_PROVIDERS
     parent = data.get('parent_provider_uuid')
     rp = storage.update(
         req.db, rp_uuid, data['name'],
         parent_uuid=parent.lower() if parent else None,
         change_parent=tree and 'parent_provider_uuid' in data,
-        allow_reparent=req.version >= (1, 37))
+        allow_reparent=req.version >= mv.REPARENT_PROVIDERS)
     return responses.json_response(req, provider_body(req, rp),
                                    last_modified=rp['updated_at'])
 
 
 @operation.declare('Delete a resource provider and its inventory.',
-                   {204: None}, errors=(404, 409))
-def delete_provider(req):
-    req.context.can(policies.DELETE)
-    storage.delete(req.db, path_items.provider_uuid(req))
+                   {204: None}, policy=policies.DELETE, errors=(404, 409))
+def delete_provider(req: PlacementRequest) -> webob.Response:
+    storage.delete(req.db, req.path_items['uuid'])
     return responses.empty_response()

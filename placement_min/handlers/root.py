@@ -1,14 +1,17 @@
 """GET /: the version document; no authentication needed."""
 
+import webob
+
 from placement_min import microversion
 from placement_min import responses
 from placement_min.handlers import operation
+from placement_min.request import PlacementRequest
 from placement_min.schemas import response_bodies
 
 
 @operation.declare('The version document: which microversions are served.',
                    {200: response_bodies.VERSIONS}, public=True)
-def home(req):
+def home(req: PlacementRequest) -> webob.Response:
     version = {
         'id': 'v1.0',
         'min_version': str(microversion.MIN_VERSION),

@@ -8,8 +8,13 @@ cannot forge log lines.
 
 import logging
 import time
+from collections.abc import Iterable
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from oslo_utils import strutils
+
+from placement_min import environ_keys
+from placement_min.middleware import ExcInfo, Write
 
 LOG = logging.getLogger('placement_min.access')
 
@@ -22,13 +27,15 @@ def printable(text: str) -> str:
 
 class AccessLog:
 
-    def __init__(self, application):
+    def __init__(self, application: WSGIApplication) -> None:
         self.application = application
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: WSGIEnvironment,
+                 start_response: StartResponse) -> Iterable[bytes]:
         started = time.monotonic()
 
-        def log_start(status, headers, exc_info=None):
+        def log_start(status: str, headers: list[tuple[str, str]],
+                      exc_info: ExcInfo | None = None) -> Write:
             length = next((v for k, v in headers
                            if k.lower() == 'content-length'), '-')
             path = environ.get('PATH_INFO', '')
@@ -39,7 +46,7 @@ class AccessLog:
                      'time: %.6f',
                      environ.get('REQUEST_METHOD'), printable(path),
                      status[:3], length,
-                     environ.get('placement.microversion', '-'),
+                     environ.get(environ_keys.MICROVERSION, '-'),
                      time.monotonic() - started)
             return start_response(status, headers, exc_info)
 

@@ -11,8 +11,12 @@ error document, keeping only the headers a client needs.
 
 import logging
 import sys
+from collections.abc import Iterable
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
+from placement_min import environ_keys
 from placement_min import errors
+from placement_min.middleware import ExcInfo, Write
 
 LOG = logging.getLogger(__name__)
 
@@ -34,16 +38,18 @@ _DETAILS = {
 
 class FaultBarrier:
 
-    def __init__(self, application):
+    def __init__(self, application: WSGIApplication) -> None:
         self.application = application
 
-    def __call__(self, environ, start_response):
-        foreign = []
-        started = []
+    def __call__(self, environ: WSGIEnvironment,
+                 start_response: StartResponse) -> Iterable[bytes]:
+        foreign: list[tuple[int, list[tuple[str, str]]]] = []
+        started: list[str] = []
 
-        def start(status, headers, exc_info=None):
+        def start(status: str, headers: list[tuple[str, str]],
+                  exc_info: ExcInfo | None = None) -> Write:
             code = int(status[:3])
-            if code >= 400 and not environ.get('placement.error_rendered'):
+            if code >= 400 and not environ.get(environ_keys.ERROR_RENDERED):
                 foreign.append((code, headers))
                 return _discard
             started.append(status)
@@ -72,11 +78,12 @@ class FaultBarrier:
                               headers=kept)
 
 
-def _discard(_data):
+def _discard(_data: bytes) -> None:
     """write() callable handed out for a response that will be replaced."""
 
 
-def _restart(start_response, started: list):
+def _restart(start_response: StartResponse,
+             started: list[str]) -> StartResponse:
     """start_response for the error response after a failure.
 
     exc_info goes along only when a response was already started, as
@@ -86,6 +93,7 @@ def _restart(start_response, started: list):
     if not started:
         return start_response
 
-    def start(status, headers, exc_info=None):
+    def start(status: str, headers: list[tuple[str, str]],
+              exc_info: ExcInfo | None = None) -> Write:
         return start_response(status, headers, sys.exc_info())
     return start

@@ -1,12 +1,20 @@
 """Security headers on every response, whichever layer produced it."""
 
+from collections.abc import Iterable
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+from oslo_config import cfg
+
+from placement_min.middleware import ExcInfo, Write
+
 # Headers a response must not carry: they advertise server software.
 _DROPPED = frozenset({'server', 'x-powered-by'})
 
 
 class SecurityHeaders:
 
-    def __init__(self, application, conf):
+    def __init__(self, application: WSGIApplication,
+                 conf: cfg.ConfigOpts) -> None:
         self.application = application
         group = conf.security_headers
         self.headers = [(name, value) for name, value in (
@@ -20,7 +28,8 @@ class SecurityHeaders:
         self.hsts = group.strict_transport_security
         self.no_store = group.cache_control_no_store
 
-    def _decorate(self, environ, headers):
+    def _decorate(self, environ: WSGIEnvironment,
+                  headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
         headers = [(k, v) for k, v in headers
                    if k.lower() not in _DROPPED
                    and not (self.no_store and k.lower() == 'cache-control')]
@@ -31,8 +40,10 @@ class SecurityHeaders:
             headers.append(('Cache-Control', 'no-store'))
         return headers
 
-    def __call__(self, environ, start_response):
-        def start(status, headers, exc_info=None):
+    def __call__(self, environ: WSGIEnvironment,
+                 start_response: StartResponse) -> Iterable[bytes]:
+        def start(status: str, headers: list[tuple[str, str]],
+                  exc_info: ExcInfo | None = None) -> Write:
             return start_response(status, self._decorate(environ, headers),
                                   exc_info)
         return self.application(environ, start)

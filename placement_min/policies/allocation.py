@@ -1,4 +1,5 @@
-"""Policy defaults for allocations: admin only."""
+"""Policy defaults for allocations: admins and services
+(``base.admin_rule``)."""
 
 from placement_min.policies import base
 

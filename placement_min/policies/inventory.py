@@ -1,4 +1,5 @@
-"""Policy defaults for inventories: admin only."""
+"""Policy defaults for inventories: admins and services
+(``base.admin_rule``)."""
 
 from placement_min.policies import base
 

@@ -1,4 +1,5 @@
-"""Policy defaults for resource classes: admin only."""
+"""Policy defaults for resource classes: admins and services
+(``base.admin_rule``)."""
 
 from placement_min.policies import base
 

@@ -10,37 +10,30 @@ consumer on a provider while using nothing of it.
 
 import copy
 
+from placement_min import microversion as mv
+from placement_min import patterns
 from placement_min.jsonbody import Schema
 from placement_min.schemas import common
+from placement_min.schemas.common import JSONSchema
 
 RESOURCES = {
     'type': 'object',
     'minProperties': 1,
     'patternProperties': {
-        common.RESOURCE_CLASS_PATTERN: {
+        patterns.RESOURCE_CLASS: {
             'type': 'integer', 'minimum': 1, 'maximum': common.MAX_INT},
     },
     'additionalProperties': False,
 }
 
 # Keystone ids are at most 64 characters; 255 is the column's width.
-# No control characters: these ids end up in logs and terminals.
-OWNER_ID = {
-    'type': 'string',
-    'minLength': 1,
-    'maxLength': 255,
-    'pattern': '^[^\\x00-\\x1f\\x7f]+$',
-}
+OWNER_ID = common.text(255)
 
 # Placement's consumer types (INSTANCE, MIGRATION, ...) share the
 # resource class name alphabet.
-CONSUMER_TYPE = {
-    'type': 'string',
-    'pattern': common.RESOURCE_CLASS_PATTERN,
-    'maxLength': 255,
-}
+CONSUMER_TYPE = common.RESOURCE_CLASS
 
-PUT_V1_0 = {
+PUT_V1_0: JSONSchema = {
     'type': 'object',
     'properties': {
         'allocations': {
@@ -75,7 +68,7 @@ PUT_V1_12['properties']['allocations'] = {
     'type': 'object',
     'minProperties': 1,
     'patternProperties': {
-        common.UUID['pattern']: {
+        patterns.UUID: {
             'type': 'object',
             'properties': {'resources': RESOURCES},
             'required': ['resources'],
@@ -95,17 +88,11 @@ PUT_V1_38 = copy.deepcopy(PUT_V1_28)
 PUT_V1_38['properties']['consumer_type'] = CONSUMER_TYPE
 PUT_V1_38['required'].append('consumer_type')
 
-# (first microversion, validator), newest first.
-PUT_BY_VERSION = (
-    ((1, 38), Schema(PUT_V1_38)),
-    ((1, 28), Schema(PUT_V1_28)),
-    ((1, 12), Schema(PUT_V1_12)),
-    ((1, 8), Schema(PUT_V1_8)),
-    ((1, 0), Schema(PUT_V1_0)),
-)
-
-
-def put_validator(version):
-    """The validator of the PUT body format at ``version``."""
-    return next(validator for since, validator in PUT_BY_VERSION
-                if version >= since)
+# The first microversion of each body format -> its validator.
+PUT_BY_VERSION = {
+    mv.BASE: Schema(PUT_V1_0),
+    mv.ALLOCATION_OWNER_REQUIRED: Schema(PUT_V1_8),
+    mv.ALLOCATIONS_BY_PROVIDER: Schema(PUT_V1_12),
+    mv.CONSUMER_GENERATIONS: Schema(PUT_V1_28),
+    mv.CONSUMER_TYPES: Schema(PUT_V1_38),
+}

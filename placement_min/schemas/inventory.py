@@ -1,5 +1,7 @@
-"""Bodies of the inventory writes; bounds are the contract's."""
+"""Bodies of the inventory writes, with the bounds of doc/api.md
+section 7."""
 
+from placement_min import patterns
 from placement_min.jsonbody import Schema
 from placement_min.schemas import common
 
@@ -56,7 +58,7 @@ REPLACE_ALL = {
         'inventories': {
             'type': 'object',
             'patternProperties': {
-                common.RESOURCE_CLASS_PATTERN: INVENTORY},
+                patterns.RESOURCE_CLASS: INVENTORY},
             'additionalProperties': False,
         },
     },

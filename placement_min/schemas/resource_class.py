@@ -3,15 +3,9 @@
 from placement_min.jsonbody import Schema
 from placement_min.schemas import common
 
-CUSTOM_NAME = {
-    'type': 'string',
-    'pattern': common.CUSTOM_CLASS_PATTERN,
-    'maxLength': 255,
-}
-
 CREATE = {
     'type': 'object',
-    'properties': {'name': CUSTOM_NAME},
+    'properties': {'name': common.CUSTOM_RESOURCE_CLASS},
     'required': ['name'],
     'additionalProperties': False,
 }

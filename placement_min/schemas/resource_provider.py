@@ -4,16 +4,11 @@ import copy
 
 from placement_min.jsonbody import Schema
 from placement_min.schemas import common
+from placement_min.schemas.common import JSONSchema
 
-NAME = {
-    'type': 'string',
-    'minLength': 1,
-    'maxLength': 200,
-    # No control characters: names end up in logs and terminals.
-    'pattern': '^[^\\x00-\\x1f\\x7f]+$',
-}
+NAME = common.text(200)
 
-CREATE_V1_0 = {
+CREATE_V1_0: JSONSchema = {
     'type': 'object',
     'properties': {'name': NAME, 'uuid': common.UUID},
     'required': ['name'],
@@ -24,7 +19,7 @@ CREATE_V1_14 = copy.deepcopy(CREATE_V1_0)
 CREATE_V1_14['properties']['parent_provider_uuid'] = {
     'anyOf': [common.UUID, {'type': 'null'}]}
 
-UPDATE_V1_0 = {
+UPDATE_V1_0: JSONSchema = {
     'type': 'object',
     'properties': {'name': NAME},
     'required': ['name'],

@@ -4,20 +4,23 @@ Handlers name these in their declarations; the fuzz tests check every
 response body against them, so they stay true to what handlers send.
 """
 
+from placement_min import patterns
 from placement_min.schemas import common
+from placement_min.schemas.common import JSONSchema
 from placement_min.schemas import inventory
 
 _NULLABLE_UUID = {'anyOf': [common.UUID, {'type': 'null'}]}
 
 
-def _object(properties: dict, required=None) -> dict:
+def _object(properties: JSONSchema,
+            required: list[str] | None = None) -> JSONSchema:
     return {'type': 'object', 'properties': properties,
             'required': sorted(properties) if required is None
             else required,
             'additionalProperties': False}
 
 
-def _list_of(key: str, item: dict) -> dict:
+def _list_of(key: str, item: JSONSchema) -> JSONSchema:
     return _object({key: {'type': 'array', 'items': item}})
 
 
@@ -52,7 +55,7 @@ INVENTORIES = _object({
     'inventories': {
         'type': 'object',
         'patternProperties': {
-            common.RESOURCE_CLASS_PATTERN: _object(inventory.FIELDS)},
+            patterns.RESOURCE_CLASS: _object(inventory.FIELDS)},
         'additionalProperties': False,
     },
 })
@@ -82,15 +85,15 @@ ERROR = _object({
 
 _AMOUNTS = {
     'type': 'object',
-    'patternProperties': {common.RESOURCE_CLASS_PATTERN: {
+    'patternProperties': {patterns.RESOURCE_CLASS: {
         'type': 'integer', 'minimum': 0}},
     'additionalProperties': False,
 }
 
 
-def _by_provider(target: dict) -> dict:
+def _by_provider(target: JSONSchema) -> JSONSchema:
     return {'type': 'object',
-            'patternProperties': {common.UUID['pattern']: target},
+            'patternProperties': {patterns.UUID: target},
             'additionalProperties': False}
 
 
@@ -122,7 +125,7 @@ USAGES = _object({'usages': {'anyOf': [
         'type': 'object',
         'properties': {'consumer_count': {'type': 'integer', 'minimum': 0}},
         'required': ['consumer_count'],
-        'patternProperties': {common.RESOURCE_CLASS_PATTERN: {
+        'patternProperties': {patterns.RESOURCE_CLASS: {
             'type': 'integer', 'minimum': 0}},
         'additionalProperties': False,
     }},

@@ -7,13 +7,19 @@ compare-and-set and replaces the rows, all in one transaction: of two
 writers racing for the last unit, one finds the generation changed.
 """
 
+import datetime
 import math
-from typing import NamedTuple
+from collections.abc import Callable, Collection, Iterable
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
 from placement_min import errors
+from placement_min.storage import provider_rows
 from placement_min.storage import tables
+from placement_min.storage.database import Database
+from placement_min.storage.database import Row
+from placement_min.storage.database import inserted_id
 from placement_min.storage.database import reader
 from placement_min.storage.database import utcnow
 from placement_min.storage.database import writer
@@ -83,13 +89,14 @@ class ConsumerWrite(NamedTuple):
 
 
 @reader
-def get_for_consumer(db, conn: sa.Connection, uuid: str) -> dict | None:
+def get_for_consumer(conn: sa.Connection,
+                     uuid: str) -> dict[str, Any] | None:
     """The consumer and its allocations by provider; None if unknown."""
     rows = conn.execute(_SELECT_FOR_CONSUMER, {'uuid': uuid}).all()
     if not rows:
         return None
     first = rows[0]
-    allocations = {}
+    allocations: dict[str, dict[str, Any]] = {}
     newest = first.consumer_updated_at
     for row in rows:
         target = allocations.setdefault(
@@ -102,22 +109,20 @@ def get_for_consumer(db, conn: sa.Connection, uuid: str) -> dict | None:
 
 
 @reader
-def list_for_provider(db, conn: sa.Connection, uuid: str):
+def list_for_provider(conn: sa.Connection, uuid: str) -> provider_rows.Folded:
     """(generation, {consumer: {class: used}}, newest timestamp)."""
     rows = conn.execute(_SELECT_FOR_PROVIDER, {'uuid': uuid}).all()
-    if not rows:
-        raise errors.ResourceProviderNotFound(uuid=uuid)
-    newest = rows[0].rp_updated_at
-    allocations = {}
-    for row in rows:
-        if row.consumer_uuid is None:
-            continue
-        allocations.setdefault(row.consumer_uuid, {})[row.name] = row.used
-        newest = max(newest, row.updated_at)
-    return rows[0].generation, allocations, newest
+    return provider_rows.fold(rows, uuid, ('consumer_uuid', 'name'),
+                              _used)
 
 
-def _check_consumer_generation(row, consumer: ConsumerWrite) -> None:
+def _used(row: Row) -> int:
+    used: int = row.used
+    return used
+
+
+def _check_consumer_generation(row: Row | None,
+                               consumer: ConsumerWrite) -> None:
     if not consumer.check_generation:
         return
     actual = None if row is None else row.generation
@@ -131,10 +136,11 @@ def _shown(generation: int | None) -> str:
     return 'null' if generation is None else str(generation)
 
 
-def _touched_providers(conn: sa.Connection, uuids, consumer_id) -> dict:
+def _touched_providers(conn: sa.Connection, uuids: Collection[str],
+                       consumer_id: int | None) -> dict[str, Row]:
     """{uuid: (id, uuid, generation)} of the named providers and those
     the consumer's current allocations are on, in one statement."""
-    clause = RP.c.uuid.in_(uuids)
+    clause: sa.ColumnElement[bool] = RP.c.uuid.in_(uuids)
     if consumer_id is not None:
         clause = sa.or_(clause, RP.c.id.in_(
             sa.select(ALLOC.c.resource_provider_id)
@@ -148,8 +154,9 @@ def _touched_providers(conn: sa.Connection, uuids, consumer_id) -> dict:
     return found
 
 
-def _inventories(conn: sa.Connection, rp_ids, class_ids,
-                 consumer_id) -> dict:
+def _inventories(conn: sa.Connection, rp_ids: Iterable[int],
+                 class_ids: Iterable[int],
+                 consumer_id: int | None) -> dict[tuple[int, int], Row]:
     """{(rp id, class id): inventory row with ``used`` by the others}."""
     others = [ALLOC.c.resource_provider_id == INV.c.resource_provider_id,
               ALLOC.c.resource_class_id == INV.c.resource_class_id]
@@ -167,7 +174,7 @@ def _inventories(conn: sa.Connection, rp_ids, class_ids,
             for row in rows}
 
 
-def _refusal(inventory, amount: int) -> str | None:
+def _refusal(inventory: Row, amount: int) -> str | None:
     """Why ``amount`` cannot be allocated from ``inventory``, or None."""
     if amount < inventory.min_unit:
         return f'the amount is below min_unit {inventory.min_unit}.'
@@ -184,8 +191,9 @@ def _refusal(inventory, amount: int) -> str | None:
     return None
 
 
-def _check_amounts(allocations: dict, providers: dict, class_ids: dict,
-                   inventories: dict) -> None:
+def _check_amounts(allocations: dict[str, dict[str, int]],
+                   providers: dict[str, Row], class_ids: dict[str, int],
+                   inventories: dict[tuple[int, int], Row]) -> None:
     for rp_uuid in sorted(allocations):
         rp_id = providers[rp_uuid].id
         for rc, amount in sorted(allocations[rp_uuid].items()):
@@ -200,14 +208,14 @@ def _check_amounts(allocations: dict, providers: dict, class_ids: dict,
                     reason=reason)
 
 
-def _bump_all(conn: sa.Connection, providers: dict) -> None:
+def _bump_all(conn: sa.Connection, providers: dict[str, Row]) -> None:
     """Bump every touched provider, in id order so that writers take the
     row locks in the same order and cannot deadlock on them."""
     for rp in sorted(providers.values(), key=lambda rp: rp.id):
         bump_generation(conn, rp.id, rp.generation, rp.uuid)
 
 
-def _delete_consumer(conn: sa.Connection, uuid: str, row) -> None:
+def _delete_consumer(conn: sa.Connection, uuid: str, row: Row) -> None:
     """Delete the consumer (its allocations are gone) if unchanged."""
     result = conn.execute(CONSUMER.delete().where(
         CONSUMER.c.id == row.id, CONSUMER.c.generation == row.generation))
@@ -216,19 +224,19 @@ def _delete_consumer(conn: sa.Connection, uuid: str, row) -> None:
             uuid=uuid, expected=row.generation, actual='newer')
 
 
-def _save_consumer(conn: sa.Connection, row, consumer: ConsumerWrite,
-                   now) -> int:
+def _save_consumer(conn: sa.Connection, row: Row | None,
+                   consumer: ConsumerWrite, now: datetime.datetime) -> int:
     """The consumer's id after creating it or moving its generation on."""
     if row is None:
         try:
-            return conn.execute(CONSUMER.insert().values(
+            return inserted_id(conn.execute(CONSUMER.insert().values(
                 uuid=consumer.uuid,
                 project_id=consumer.project_id or INCOMPLETE_CONSUMER_ID,
                 user_id=consumer.user_id or INCOMPLETE_CONSUMER_ID,
                 consumer_type=consumer.consumer_type,
                 # Created at 0, then moved on by this write, as Placement.
                 generation=1, created_at=now, updated_at=now,
-            )).inserted_primary_key[0]
+            )))
         except sa.exc.IntegrityError:
             # Another request created this consumer at the same moment.
             raise errors.ConsumerGenerationConflict(
@@ -244,11 +252,12 @@ def _save_consumer(conn: sa.Connection, row, consumer: ConsumerWrite,
     if result.rowcount != 1:
         raise errors.ConsumerGenerationConflict(
             uuid=consumer.uuid, expected=row.generation, actual='newer')
-    return row.id
+    consumer_id: int = row.id
+    return consumer_id
 
 
 @writer
-def _replace(db, conn: sa.Connection, consumer: ConsumerWrite,
+def _replace(conn: sa.Connection, consumer: ConsumerWrite,
              allocations: dict[str, dict[str, int]]) -> None:
     row = conn.execute(_SELECT_CONSUMER, {'uuid': consumer.uuid}).first()
     _check_consumer_generation(row, consumer)
@@ -280,7 +289,7 @@ def _replace(db, conn: sa.Connection, consumer: ConsumerWrite,
 
 
 @writer
-def _delete(db, conn: sa.Connection, uuid: str) -> None:
+def _delete(conn: sa.Connection, uuid: str) -> None:
     row = conn.execute(_SELECT_CONSUMER, {'uuid': uuid}).first()
     if row is None:
         raise errors.ConsumerNotFound(uuid=uuid)
@@ -289,7 +298,8 @@ def _delete(db, conn: sa.Connection, uuid: str) -> None:
     _delete_consumer(conn, uuid, row)
 
 
-def _retrying(write, db, *args, consumer_races: bool) -> None:
+def _retrying(write: Callable[..., None], db: Database, *args: Any,
+              consumer_races: bool) -> None:
     """Run ``write`` again when it lost a race the client did not ask
     to detect: on a provider generation always (clients send none with
     allocations), on the consumer's when the client sent none either."""
@@ -304,7 +314,7 @@ def _retrying(write, db, *args, consumer_races: bool) -> None:
                 raise
 
 
-def replace_for_consumer(db, consumer: ConsumerWrite,
+def replace_for_consumer(db: Database, consumer: ConsumerWrite,
                          allocations: dict[str, dict[str, int]]) -> None:
     """Make the consumer's allocations exactly ``allocations``
     ({provider uuid: {class: amount}}); empty removes the consumer."""
@@ -312,6 +322,6 @@ def replace_for_consumer(db, consumer: ConsumerWrite,
               consumer_races=not consumer.check_generation)
 
 
-def delete_for_consumer(db, uuid: str) -> None:
+def delete_for_consumer(db: Database, uuid: str) -> None:
     """Remove all of the consumer's allocations, and the consumer."""
     _retrying(_delete, db, uuid, consumer_races=True)

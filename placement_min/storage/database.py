@@ -2,8 +2,9 @@
 
 Every storage function runs inside ``Database.run``: one transaction,
 retried a bounded number of times with jitter when the database reports
-a deadlock or serialisation failure, and turned into ``ConcurrentUpdate``
-when the retries run out. A database that cannot be reached raises
+a deadlock or serialisation failure, and turned into
+``TransactionConflict`` (409 ``placement.concurrent_update``) when the
+retries run out. A database that cannot be reached raises
 ``DatabaseUnavailable``, which carries no driver text.
 """
 
@@ -16,15 +17,22 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import sqlalchemy as sa
+from oslo_config import cfg
 from sqlalchemy import event
 
 from placement_min import errors
 
 LOG = logging.getLogger(__name__)
+
+P = ParamSpec('P')
+R = TypeVar('R')
+# A statement of any columns, and a row of its result.
+Select = sa.Select[*tuple[Any, ...]]
+Row = sa.Row[*tuple[Any, ...]]
 
 # SQLSTATEs (PostgreSQL) and error numbers (MariaDB/MySQL) of a
 # transaction that lost a race and may simply be run again.
@@ -38,6 +46,13 @@ def utcnow() -> datetime.datetime:
                                                        microsecond=0)
 
 
+def inserted_id(result: sa.CursorResult[Any]) -> int:
+    """The primary key of the one row an INSERT added."""
+    key = result.inserted_primary_key
+    assert key is not None  # a one-row INSERT always has one
+    return int(key[0])
+
+
 def _is_retryable(exc: sa.exc.DBAPIError) -> bool:
     orig = exc.orig
     if getattr(orig, 'sqlstate', None) in _RETRY_SQLSTATES:
@@ -47,7 +62,7 @@ def _is_retryable(exc: sa.exc.DBAPIError) -> bool:
     # lock: retrying would multiply the wait past any client's patience
     # (and uwsgi's harakiri), and a lock held that long means the
     # database is unavailable, which the client is told (503).
-    args = getattr(orig, 'args', ())
+    args: tuple[object, ...] = getattr(orig, 'args', ())
     return bool(args) and args[0] in _RETRY_MYSQL_ERRNOS
 
 
@@ -63,7 +78,7 @@ def _configure_sqlite(engine: sa.Engine, busy_timeout_ms: int) -> None:
     """
 
     @event.listens_for(engine, 'connect')
-    def on_connect(dbapi_connection, _record):
+    def on_connect(dbapi_connection: Any, _record: object) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f'PRAGMA busy_timeout = {int(busy_timeout_ms)}')
@@ -76,7 +91,7 @@ def _configure_sqlite(engine: sa.Engine, busy_timeout_ms: int) -> None:
         cursor.close()
 
     @event.listens_for(engine, 'begin')
-    def on_begin(conn):
+    def on_begin(conn: sa.Connection) -> None:
         if conn.get_execution_options().get('placement_write'):
             conn.exec_driver_sql('BEGIN IMMEDIATE')
 
@@ -93,12 +108,12 @@ class WriterQueue:
     guard the database against writers that do not queue here.
     """
 
-    def __init__(self, path: str):
+    def __init__(self, path: str) -> None:
         self.path = path
         self._local = threading.local()
 
     @contextlib.contextmanager
-    def turn(self):
+    def turn(self) -> Iterator[None]:
         fd = self._descriptor()
         fcntl.flock(fd, fcntl.LOCK_EX)
         try:
@@ -115,7 +130,8 @@ class WriterQueue:
             local.fd = os.open(self.path, os.O_RDWR | os.O_CREAT
                                | os.O_CLOEXEC, 0o600)
             local.pid = os.getpid()
-        return local.fd
+        fd: int = local.fd
+        return fd
 
 
 def _writer_queue(engine: sa.Engine) -> WriterQueue | None:
@@ -126,7 +142,7 @@ def _writer_queue(engine: sa.Engine) -> WriterQueue | None:
     return WriterQueue(os.path.abspath(url.database) + '.writers')
 
 
-def create_engine(conf) -> sa.Engine:
+def create_engine(conf: cfg.ConfigOpts) -> sa.Engine:
     dbconf = conf.placement_database
     url = sa.engine.make_url(dbconf.connection)
     if url.get_backend_name() == 'sqlite':
@@ -149,19 +165,20 @@ def create_engine(conf) -> sa.Engine:
 class Database:
     """One per process: the engine and how transactions run on it."""
 
-    def __init__(self, engine: sa.Engine, max_retries: int = 5):
+    def __init__(self, engine: sa.Engine, max_retries: int = 5) -> None:
         self.engine = engine
         self.write_engine = engine.execution_options(placement_write=True)
         self.max_retries = max_retries
         self.writer_queue = _writer_queue(engine)
 
     @classmethod
-    def from_conf(cls, conf) -> 'Database':
+    def from_conf(cls, conf: cfg.ConfigOpts) -> 'Database':
         return cls(create_engine(conf),
                    conf.placement_database.max_retries)
 
-    def run(self, fn: Callable[..., Any], write: bool, *args, **kwargs):
-        """Run ``fn(self, conn, *args)`` in one transaction.
+    def run(self, fn: Callable[Concatenate[sa.Connection, P], R],
+            write: bool, *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run ``fn(conn, *args, **kwargs)`` in one transaction.
 
         A write is retried when it lost a deadlock or serialisation race;
         ``fn`` must therefore do nothing but database work.
@@ -171,7 +188,7 @@ class Database:
         while True:
             try:
                 with self._turn(write), engine.begin() as conn:
-                    return fn(self, conn, *args, **kwargs)
+                    return fn(conn, *args, **kwargs)
             except sa.exc.DBAPIError as exc:
                 if exc.connection_invalidated or not _is_retryable(exc):
                     self._raise_unavailable_or_reraise(exc)
@@ -187,7 +204,7 @@ class Database:
             except sa.exc.TimeoutError:
                 raise errors.DatabaseUnavailable() from None
 
-    def _turn(self, write: bool):
+    def _turn(self, write: bool) -> contextlib.AbstractContextManager[None]:
         """The writer queue's turn for a SQLite write; else nothing."""
         if write and self.writer_queue is not None:
             return self.writer_queue.turn()
@@ -204,19 +221,23 @@ class Database:
             raise errors.DatabaseUnavailable() from None
 
 
-def reader(fn: Callable) -> Callable:
-    """Mark a storage function ``fn(db, conn, ...)`` as a read."""
+def reader(fn: Callable[Concatenate[sa.Connection, P], R]
+           ) -> Callable[Concatenate[Database, P], R]:
+    """A storage function ``fn(conn, ...)`` as the read ``fn(db, ...)``
+    that handlers call."""
 
     @functools.wraps(fn)
-    def call(db: Database, *args, **kwargs):
+    def call(db: Database, /, *args: P.args, **kwargs: P.kwargs) -> R:
         return db.run(fn, False, *args, **kwargs)
     return call
 
 
-def writer(fn: Callable) -> Callable:
-    """Mark a storage function ``fn(db, conn, ...)`` as a write."""
+def writer(fn: Callable[Concatenate[sa.Connection, P], R]
+           ) -> Callable[Concatenate[Database, P], R]:
+    """A storage function ``fn(conn, ...)`` as the write ``fn(db, ...)``
+    that handlers call."""
 
     @functools.wraps(fn)
-    def call(db: Database, *args, **kwargs):
+    def call(db: Database, /, *args: P.args, **kwargs: P.kwargs) -> R:
         return db.run(fn, True, *args, **kwargs)
     return call

@@ -1,17 +1,24 @@
 """Inventories: what each provider offers, guarded by its generation.
 
-Every write reads the provider's generation, checks it against what the
-client sent, and ends with ``bump_generation``'s compare-and-set, all in
-one transaction: a concurrent writer makes the set update zero rows and
-this transaction rolls back.
+Every write reads the provider's row, checks the generation the client
+sent (PUT sends one; POST and DELETE do not), and moves the generation
+on with ``bump_generation``'s compare-and-set before it changes any
+inventory row, all in one transaction: a concurrent writer makes the
+set update zero rows and this transaction rolls back.
 """
 
+import datetime
 import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import sqlalchemy as sa
 
 from placement_min import errors
+from placement_min.storage import provider_rows
 from placement_min.storage import tables
+from placement_min.storage.database import Row
+from placement_min.storage.database import Select
 from placement_min.storage.database import reader
 from placement_min.storage.database import utcnow
 from placement_min.storage.database import writer
@@ -36,7 +43,9 @@ _SELECT_ALL = sa.select(
       .outerjoin(RC, RC.c.id == INV.c.resource_class_id)
 ).where(RP.c.uuid == sa.bindparam('uuid'))
 
-def _select_one(*extra_columns):
+
+def _select_one(*extra_columns: sa.ColumnElement[Any]
+                ) -> Select:
     """One inventory of a provider, with the provider and class ids."""
     return sa.select(
         RP.c.id.label('rp_id'), RP.c.generation,
@@ -80,37 +89,32 @@ _UPDATE_FIELDS = INV.update().where(
 _INSERT = INV.insert()
 
 
-def _update_params(inv_id: int, now, fields: dict) -> dict:
+def _update_params(inv_id: int, now: datetime.datetime,
+                   fields: Mapping[str, Any]) -> dict[str, Any]:
     return {'inv_id': inv_id, 'now': now,
             **{'new_' + f: fields[f] for f in FIELDS}}
 
 
-def capacity(fields: dict) -> float:
-    return (fields['total'] - fields['reserved']) * fields['allocation_ratio']
+def capacity(fields: Mapping[Any, Any]) -> float:
+    """What may be allocated of an inventory, in all."""
+    usable: float = ((fields['total'] - fields['reserved'])
+                     * fields['allocation_ratio'])
+    return usable
 
 
-def _fields(row) -> dict:
+def _fields(row: Row) -> dict[str, Any]:
     return {f: row._mapping[f] for f in FIELDS}
 
 
 @reader
-def list_for_provider(db, conn: sa.Connection, uuid: str):
+def list_for_provider(conn: sa.Connection, uuid: str) -> provider_rows.Folded:
     """(generation, {class: fields}, newest timestamp) of a provider."""
     rows = conn.execute(_SELECT_ALL, {'uuid': uuid}).all()
-    if not rows:
-        raise errors.ResourceProviderNotFound(uuid=uuid)
-    newest = rows[0].rp_updated_at
-    inventories = {}
-    for row in rows:
-        if row.name is None:
-            continue
-        inventories[row.name] = _fields(row)
-        newest = max(newest, row.updated_at)
-    return rows[0].generation, inventories, newest
+    return provider_rows.fold(rows, uuid, ('name',), _fields)
 
 
 def _one(conn: sa.Connection, uuid: str, rc: str,
-         query=_SELECT_ONE_FOR_WRITE):
+         query: Select = _SELECT_ONE_FOR_WRITE) -> Row:
     row = conn.execute(query, {'uuid': uuid, 'rc': rc}).first()
     if row is None:
         raise errors.ResourceProviderNotFound(uuid=uuid)
@@ -118,7 +122,8 @@ def _one(conn: sa.Connection, uuid: str, rc: str,
 
 
 @reader
-def get_one(db, conn: sa.Connection, uuid: str, rc: str):
+def get_one(conn: sa.Connection, uuid: str,
+            rc: str) -> tuple[int, dict[str, Any], datetime.datetime]:
     """(generation, fields, updated_at) of one inventory."""
     row = _one(conn, uuid, rc, _SELECT_ONE)
     if row.inv_id is None:
@@ -126,12 +131,14 @@ def get_one(db, conn: sa.Connection, uuid: str, rc: str):
     return row.generation, _fields(row), row.updated_at
 
 
-def _check_generation(row, generation: int | None, uuid: str) -> None:
+def _check_generation(row: Row, generation: int | None,
+                      uuid: str) -> None:
     if generation is not None and row.generation != generation:
         raise errors.ConcurrentUpdate(uuid=uuid)
 
 
-def _warn_if_below_usage(uuid: str, rc: str, fields: dict, used) -> None:
+def _warn_if_below_usage(uuid: str, rc: str, fields: Mapping[str, Any],
+                         used: int | None) -> None:
     if used and capacity(fields) < used:
         LOG.warning('Inventory of %s on resource provider %s now has '
                     'capacity %s, below its current usage %s',
@@ -139,8 +146,8 @@ def _warn_if_below_usage(uuid: str, rc: str, fields: dict, used) -> None:
 
 
 @writer
-def create_one(db, conn: sa.Connection, uuid: str, rc: str,
-               fields: dict) -> int:
+def create_one(conn: sa.Connection, uuid: str, rc: str,
+               fields: dict[str, Any]) -> int:
     """Add one class to a provider (POST); returns the new generation."""
     row = _one(conn, uuid, rc)
     if row.rc_id is None:
@@ -156,8 +163,8 @@ def create_one(db, conn: sa.Connection, uuid: str, rc: str,
 
 
 @writer
-def update_one(db, conn: sa.Connection, uuid: str, rc: str,
-               generation: int, fields: dict) -> int:
+def update_one(conn: sa.Connection, uuid: str, rc: str,
+               generation: int, fields: dict[str, Any]) -> int:
     """Replace one class's fields (PUT); returns the new generation."""
     row = _one(conn, uuid, rc)
     _check_generation(row, generation, uuid)
@@ -172,7 +179,7 @@ def update_one(db, conn: sa.Connection, uuid: str, rc: str,
 
 
 @writer
-def delete_one(db, conn: sa.Connection, uuid: str, rc: str) -> None:
+def delete_one(conn: sa.Connection, uuid: str, rc: str) -> None:
     row = _one(conn, uuid, rc)
     if row.inv_id is None:
         raise errors.InventoryNotFound(uuid=uuid, resource_class=rc)
@@ -182,7 +189,7 @@ def delete_one(db, conn: sa.Connection, uuid: str, rc: str) -> None:
     conn.execute(INV.delete().where(INV.c.id == row.inv_id))
 
 
-def _provider(conn: sa.Connection, uuid: str):
+def _provider(conn: sa.Connection, uuid: str) -> Row:
     row = conn.execute(_SELECT_PROVIDER, {'uuid': uuid}).first()
     if row is None:
         raise errors.ResourceProviderNotFound(uuid=uuid)
@@ -194,8 +201,8 @@ def _usage_by_class_id(conn: sa.Connection, rp_id: int) -> dict[int, int]:
 
 
 @writer
-def replace_all(db, conn: sa.Connection, uuid: str, generation: int | None,
-                inventories: dict[str, dict]) -> int:
+def replace_all(conn: sa.Connection, uuid: str, generation: int | None,
+                inventories: dict[str, dict[str, Any]]) -> int:
     """Make the provider's inventory exactly ``inventories``, atomically.
 
     ``generation`` None (DELETE all inventories) skips the client-side
@@ -236,7 +243,8 @@ def replace_all(db, conn: sa.Connection, uuid: str, generation: int | None,
     return new_generation
 
 
-def _class_names(conn: sa.Connection, class_ids) -> list[str]:
+def _class_names(conn: sa.Connection,
+                 class_ids: Iterable[int]) -> list[str]:
     return list(conn.execute(sa.select(RC.c.name)
                              .where(RC.c.id.in_(class_ids))
                              .order_by(RC.c.name)).scalars())

@@ -6,11 +6,15 @@ ones a newer os-resource-classes brings; it runs at ``db sync`` and when
 the application loads.
 """
 
+from collections.abc import Iterable
+from typing import Any
+
 import os_resource_classes
 import sqlalchemy as sa
 
 from placement_min import errors
 from placement_min.storage import tables
+from placement_min.storage.database import Row
 from placement_min.storage.database import reader
 from placement_min.storage.database import utcnow
 from placement_min.storage.database import writer
@@ -31,7 +35,7 @@ def sync_standard_classes(conn: sa.Connection) -> None:
 
 
 @writer
-def ensure_standard_classes(db, conn: sa.Connection) -> None:
+def ensure_standard_classes(conn: sa.Connection) -> None:
     """Add the standard classes a newer os-resource-classes brought."""
     try:
         sync_standard_classes(conn)
@@ -39,7 +43,7 @@ def ensure_standard_classes(db, conn: sa.Connection) -> None:
         pass  # another process added them at the same moment
 
 
-def _row(conn: sa.Connection, name: str):
+def _row(conn: sa.Connection, name: str) -> Row | None:
     return conn.execute(
         sa.select(RC.c.id, RC.c.name, RC.c.created_at, RC.c.updated_at)
         .where(RC.c.name == name)).first()
@@ -51,14 +55,14 @@ def _refuse_standard(name: str) -> None:
 
 
 @reader
-def list_classes(db, conn: sa.Connection) -> list[dict]:
+def list_classes(conn: sa.Connection) -> list[dict[str, Any]]:
     rows = conn.execute(sa.select(RC.c.name, RC.c.updated_at)
                         .order_by(RC.c.id))
     return [{'name': r.name, 'updated_at': r.updated_at} for r in rows]
 
 
 @reader
-def get(db, conn: sa.Connection, name: str) -> dict:
+def get(conn: sa.Connection, name: str) -> dict[str, Any]:
     row = _row(conn, name)
     if row is None:
         raise errors.ResourceClassNotFound(name=name)
@@ -76,7 +80,7 @@ def _insert(conn: sa.Connection, name: str) -> None:
 
 
 @writer
-def create(db, conn: sa.Connection, name: str) -> None:
+def create(conn: sa.Connection, name: str) -> None:
     _refuse_standard(name)
     if _row(conn, name) is not None:
         raise errors.DuplicateName(kind='Resource class', field='name',
@@ -85,7 +89,7 @@ def create(db, conn: sa.Connection, name: str) -> None:
 
 
 @writer
-def ensure(db, conn: sa.Connection, name: str) -> bool:
+def ensure(conn: sa.Connection, name: str) -> bool:
     """Create ``name`` unless it exists; True if it was created (1.7+)."""
     if _row(conn, name) is not None:
         return False
@@ -95,7 +99,8 @@ def ensure(db, conn: sa.Connection, name: str) -> bool:
 
 
 @writer
-def rename(db, conn: sa.Connection, name: str, new_name: str) -> dict:
+def rename(conn: sa.Connection, name: str,
+           new_name: str) -> dict[str, Any]:
     """Rename a custom class (microversions 1.2 to 1.6 only)."""
     _refuse_standard(name)
     row = _row(conn, name)
@@ -115,7 +120,7 @@ def rename(db, conn: sa.Connection, name: str, new_name: str) -> dict:
 
 
 @writer
-def delete(db, conn: sa.Connection, name: str) -> None:
+def delete(conn: sa.Connection, name: str) -> None:
     _refuse_standard(name)
     row = _row(conn, name)
     if row is None:
@@ -137,7 +142,8 @@ _IDS_FOR_NAMES = sa.select(RC.c.name, RC.c.id).where(
     RC.c.name.in_(sa.bindparam('names', expanding=True)))
 
 
-def ids_for_names(conn: sa.Connection, names) -> dict[str, int]:
+def ids_for_names(conn: sa.Connection,
+                  names: Iterable[str]) -> dict[str, int]:
     """Ids of ``names`` in one statement; UnknownResourceClass if any is
     not a class."""
     names = set(names)

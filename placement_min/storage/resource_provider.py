@@ -1,9 +1,13 @@
 """Resource providers: create, read, rename, re-parent, delete."""
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from placement_min import errors
 from placement_min.storage import tables
+from placement_min.storage.database import Row
+from placement_min.storage.database import inserted_id
 from placement_min.storage.database import reader
 from placement_min.storage.database import utcnow
 from placement_min.storage.database import writer
@@ -22,7 +26,7 @@ _SELECT_PROVIDER = sa.select(
       .outerjoin(_ROOT, RP.c.root_provider_id == _ROOT.c.id))
 
 
-def _as_dict(row) -> dict:
+def _as_dict(row: Row) -> dict[str, Any]:
     return {
         'uuid': row.uuid,
         'name': row.name,
@@ -34,14 +38,14 @@ def _as_dict(row) -> dict:
     }
 
 
-def _fetch(conn: sa.Connection, uuid: str):
+def _fetch(conn: sa.Connection, uuid: str) -> Row:
     row = conn.execute(_SELECT_PROVIDER.where(RP.c.uuid == uuid)).first()
     if row is None:
         raise errors.ResourceProviderNotFound(uuid=uuid)
     return row
 
 
-def _ids_for_uuid(conn: sa.Connection, uuid: str):
+def _ids_for_uuid(conn: sa.Connection, uuid: str) -> Row:
     row = conn.execute(
         sa.select(RP.c.id, RP.c.root_provider_id)
         .where(RP.c.uuid == uuid)).first()
@@ -94,18 +98,18 @@ def bump_generation(conn: sa.Connection, rp_id: int, generation: int,
 
 
 @writer
-def create(db, conn: sa.Connection, uuid: str, name: str,
-           parent_uuid: str | None = None) -> dict:
+def create(conn: sa.Connection, uuid: str, name: str,
+           parent_uuid: str | None = None) -> dict[str, Any]:
     _check_unique(conn, uuid, name)
     now = utcnow()
     parent_id = root_id = None
     if parent_uuid is not None:
         parent_id, root_id = _ids_for_uuid(conn, parent_uuid)
     try:
-        rp_id = conn.execute(RP.insert().values(
+        rp_id = inserted_id(conn.execute(RP.insert().values(
             uuid=uuid, name=name, generation=0,
             parent_provider_id=parent_id, root_provider_id=root_id,
-            created_at=now, updated_at=now)).inserted_primary_key[0]
+            created_at=now, updated_at=now)))
     except sa.exc.IntegrityError:
         # A concurrent create won the race for this name or uuid.
         raise errors.DuplicateName(kind='Resource provider',
@@ -118,14 +122,14 @@ def create(db, conn: sa.Connection, uuid: str, name: str,
 
 
 @reader
-def get(db, conn: sa.Connection, uuid: str) -> dict:
+def get(conn: sa.Connection, uuid: str) -> dict[str, Any]:
     return _as_dict(_fetch(conn, uuid))
 
 
 @reader
-def list_providers(db, conn: sa.Connection, name: str | None = None,
+def list_providers(conn: sa.Connection, name: str | None = None,
                    uuid: str | None = None,
-                   in_tree: str | None = None) -> list[dict]:
+                   in_tree: str | None = None) -> list[dict[str, Any]]:
     query = _SELECT_PROVIDER
     if name is not None:
         query = query.where(RP.c.name == name)
@@ -138,9 +142,10 @@ def list_providers(db, conn: sa.Connection, name: str | None = None,
     return [_as_dict(row) for row in conn.execute(query.order_by(RP.c.id))]
 
 
-def _descendant_ids(conn: sa.Connection, rp_id: int, root_id: int) -> set:
+def _descendant_ids(conn: sa.Connection, rp_id: int,
+                    root_id: int) -> set[int]:
     """Ids of every provider below ``rp_id`` (its tree read once)."""
-    children = {}
+    children: dict[int, list[int]] = {}
     for child_id, parent_id in conn.execute(
             sa.select(RP.c.id, RP.c.parent_provider_id)
             .where(RP.c.root_provider_id == root_id)):
@@ -154,7 +159,8 @@ def _descendant_ids(conn: sa.Connection, rp_id: int, root_id: int) -> set:
     return found
 
 
-def _reparent(conn, row, parent_uuid: str | None, allow_reparent: bool):
+def _reparent(conn: sa.Connection, row: Row, parent_uuid: str | None,
+              allow_reparent: bool) -> dict[str, Any]:
     """Values to update for a change of parent, after the tree rules."""
     if parent_uuid == row.parent_provider_uuid:
         return {}
@@ -179,12 +185,12 @@ def _reparent(conn, row, parent_uuid: str | None, allow_reparent: bool):
 
 
 @writer
-def update(db, conn: sa.Connection, uuid: str, name: str,
+def update(conn: sa.Connection, uuid: str, name: str,
            parent_uuid: str | None = None, change_parent: bool = False,
-           allow_reparent: bool = False) -> dict:
+           allow_reparent: bool = False) -> dict[str, Any]:
     """Rename, and from 1.14 set the parent (1.37: also change it)."""
     row = _fetch(conn, uuid)
-    values = {}
+    values: dict[str, Any] = {}
     if name != row.name:
         _check_unique(conn, None, name, own_uuid=uuid)
         values['name'] = name
@@ -201,7 +207,7 @@ def update(db, conn: sa.Connection, uuid: str, name: str,
 
 
 @writer
-def delete(db, conn: sa.Connection, uuid: str) -> None:
+def delete(conn: sa.Connection, uuid: str) -> None:
     """Delete a provider and its inventory; never one in use or a parent."""
     row = _fetch(conn, uuid)
     # NOTE: bumping the generation first takes the row lock that every

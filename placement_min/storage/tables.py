@@ -8,14 +8,14 @@ The migrations in ``migrations/versions`` create exactly this schema; a
 test compares the two.
 """
 
-import sqlalchemy as sa
+from typing import Any
 
-MAX_INT = 2147483647
+import sqlalchemy as sa
 
 metadata = sa.MetaData()
 
 
-def _timestamps():
+def _timestamps() -> tuple[sa.Column[Any], ...]:
     return (
         sa.Column('created_at', sa.DateTime, nullable=False),
         sa.Column('updated_at', sa.DateTime, nullable=False),

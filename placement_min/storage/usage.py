@@ -2,8 +2,9 @@
 
 import sqlalchemy as sa
 
-from placement_min import errors
+from placement_min.storage import provider_rows
 from placement_min.storage import tables
+from placement_min.storage.database import Row
 from placement_min.storage.database import reader
 
 RP = tables.resource_providers
@@ -35,24 +36,30 @@ _CONSUMER_ALLOCATIONS = (
 
 
 @reader
-def for_provider(db, conn: sa.Connection, uuid: str):
+def for_provider(conn: sa.Connection,
+                 uuid: str) -> tuple[int, dict[str, int]]:
     """(generation, {class: used}) over every class the provider has."""
     rows = conn.execute(_SELECT_FOR_PROVIDER, {'uuid': uuid}).all()
-    if not rows:
-        raise errors.ResourceProviderNotFound(uuid=uuid)
-    usages = {row.name: int(row.used) for row in rows if row.name is not None}
-    return rows[0].generation, usages
+    generation, usages, _ = provider_rows.fold(
+        rows, uuid, ('name',), _used, dated=False)
+    return generation, usages
 
 
-def _owner_filter(project_id: str, user_id: str | None) -> list:
-    clauses = [CONSUMER.c.project_id == project_id]
+def _used(row: Row) -> int:
+    return int(row.used)
+
+
+def _owner_filter(project_id: str,
+                  user_id: str | None) -> list[sa.ColumnElement[bool]]:
+    clauses: list[sa.ColumnElement[bool]] = [
+        CONSUMER.c.project_id == project_id]
     if user_id is not None:
         clauses.append(CONSUMER.c.user_id == user_id)
     return clauses
 
 
 @reader
-def for_project(db, conn: sa.Connection, project_id: str,
+def for_project(conn: sa.Connection, project_id: str,
                 user_id: str | None = None) -> dict[str, int]:
     """{class: used} over the consumers of a project (and user)."""
     rows = conn.execute(
@@ -64,9 +71,10 @@ def for_project(db, conn: sa.Connection, project_id: str,
 
 
 @reader
-def for_project_by_type(db, conn: sa.Connection, project_id: str,
+def for_project_by_type(conn: sa.Connection, project_id: str,
                         user_id: str | None = None,
-                        consumer_type: str | None = None) -> dict:
+                        consumer_type: str | None = None
+                        ) -> dict[str, dict[str, int]]:
     """{type: {"consumer_count": n, class: used}} (1.38+).
 
     ``consumer_type`` keeps one type; ``UNKNOWN_TYPE`` keeps consumers
@@ -79,7 +87,7 @@ def for_project_by_type(db, conn: sa.Connection, project_id: str,
         where.append(CONSUMER.c.consumer_type == consumer_type)
     keys = [] if consumer_type == ALL_TYPES else [CONSUMER.c.consumer_type]
 
-    def type_of(row) -> str:
+    def type_of(row: Row) -> str:
         return (row[0] or UNKNOWN_TYPE) if keys else ALL_TYPES
 
     # Every consumer row has allocations: a consumer that loses its

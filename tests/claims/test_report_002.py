@@ -11,6 +11,7 @@ import pytest
 from oslo_log import formatters
 
 from placement_min import errors
+from tests import personas
 from tests.claims import scenarios
 
 INVENTORY = scenarios.INVENTORY
@@ -168,6 +169,13 @@ def test_r002_2_uuids_are_validated_wherever_they_appear(client):
 
 # R002-3 -------------------------------------------------------------------
 
+# Callers the default rules refuse every write: a user with no role, a
+# project's member and reader, and a system-scoped admin.
+DENIED_WRITERS = ({'X-Auth-Token': 'alice:project-a'},
+                  personas.PERSONAS['project_member'],
+                  personas.PERSONAS['project_reader'],
+                  personas.PERSONAS['system_admin'])
+
 def test_r002_3_forbidden_writes_change_nothing(client):
     targets = scenarios.write_targets(client)
     rp_uuid = targets[1][1].rsplit('/', 1)[-1]
@@ -183,10 +191,12 @@ def test_r002_3_forbidden_writes_change_nothing(client):
         ('DELETE', f'/allocations/{consumer}', 'latest', None),
     ]
     before = scenarios.snapshot(client)
-    for method, path, version, body in targets:
-        response = client.request(method, path, body, version=version,
-                                  token='alice:project-a', status=403)
-        assert 'placement:' in scenarios.error_of(response)['detail']
+    for headers in DENIED_WRITERS:
+        for method, path, version, body in targets:
+            response = client.request(method, path, body, version=version,
+                                      token=None, headers=headers,
+                                      status=403)
+            assert 'placement:' in scenarios.error_of(response)['detail']
     assert scenarios.snapshot(client) == before
 
 
@@ -200,22 +210,24 @@ BAD_BODIES = [
 def test_r002_3_policy_is_checked_before_body_and_object(client):
     """A denied caller learns nothing: not whether the object exists, nor
     what is wrong with the body, for every write that takes a body."""
-    user = 'alice:project-a'
     targets = scenarios.write_targets(client)
     missing = str(uuid.uuid4())
     targets += [('PUT', f'/resource_providers/{missing}', 'latest', None),
                 ('PUT', f'/resource_providers/{missing}/inventories',
                  'latest', None)]
     before = scenarios.snapshot(client)
-    for method, path, version, _body in targets:
-        for body, content_type in BAD_BODIES:
-            response = scenarios.raw(client, method, path, body,
-                                     content_type=content_type, token=user,
-                                     version=version)
-            assert response.status_int == 403, (method, path, body,
-                                                response.body)
-    for path in (targets[1][1], f'/resource_providers/{missing}'):
-        client.request('GET', path, token=user, status=403)
+    for headers in DENIED_WRITERS:
+        for method, path, version, _body in targets:
+            for body, content_type in BAD_BODIES:
+                response = scenarios.raw(
+                    client, method, path, body, content_type=content_type,
+                    token=headers['X-Auth-Token'], version=version,
+                    headers=headers)
+                assert response.status_int == 403, (
+                    headers, method, path, body, response.body)
+        for path in (targets[1][1], f'/resource_providers/{missing}'):
+            client.request('GET', path, token=None, headers=headers,
+                           status=403)
     assert scenarios.snapshot(client) == before
 
 

@@ -10,6 +10,8 @@ import uuid
 
 import pytest
 import webtest
+from keystonemiddleware import auth_token
+from keystonemiddleware import fixture as ksm_fixture
 from oslo_policy import opts as policy_opts
 from packaging.requirements import Requirement
 from packaging.version import Version
@@ -237,20 +239,38 @@ def test_r003_7_denials_do_not_reveal_existence(client):
 
 # R003-8 -------------------------------------------------------------------
 
-def test_r003_8_identity_headers_cannot_be_forged(client):
-    """The context is built from what the auth layer vouched for; identity
-    headers a client sends are overwritten or ignored."""
-    forged = {'X-Roles': 'admin', 'X-User-Id': 'admin',
-              'X-Project-Id': 'admin', 'X-Identity-Status': 'Confirmed',
-              'X-Service-Roles': 'admin', 'X-Is-Admin-Project': 'True'}
-    client.request('GET', '/resource_providers', token=USER,
-                   headers=forged, status=403)
-    client.request('GET', '/resource_providers', token=None,
-                   headers=forged, status=401)
-    client.request('POST', '/resource_providers', {'name': 'x'},
-                   token=USER, headers=forged, status=403)
-    assert client.request('GET', '/resource_providers',
-                          status=200).json['resource_providers'] == []
+def test_r003_8_identity_comes_only_from_the_validated_token(conf, db):
+    """In production (auth_strategy = keystone) the context holds the
+    identity of the validated token: the identity headers a client sends
+    (which noauth2, for development and tests, trusts) never reach the
+    policy check."""
+    conf.set_override('auth_strategy', 'keystone', 'api')
+    for group, options in auth_token.list_opts():
+        conf.register_opts(options, group=group)
+    conf.set_override('www_authenticate_uri', 'http://127.0.0.1:5000/v3',
+                      'keystone_authtoken')
+    forged = {'X-Roles': 'admin,service', 'X-User-Id': 'admin',
+              'X-Project-Id': 'p-forged', 'OpenStack-System-Scope': 'all',
+              'X-Identity-Status': 'Confirmed', 'X-Service-Roles': 'admin',
+              'X-Is-Admin-Project': 'True'}
+    with ksm_fixture.AuthTokenFixture() as tokens:
+        app = webtest.TestApp(deploy.loadapp(conf, db))
+        reader, service = uuid.uuid4().hex, uuid.uuid4().hex
+        tokens.add_token_data(token_id=reader, user_id='u-1',
+                              project_id='p-1', role_list=['reader'])
+        tokens.add_token_data(token_id=service, user_id='nova',
+                              project_id='service', role_list=['service'])
+        client = Client(app)
+        client.request('GET', '/resource_providers', token=reader,
+                       headers=forged, status=403)
+        client.request('POST', '/resource_providers', {'name': 'x'},
+                       token=reader, headers=forged, status=403)
+        client.request('GET', '/usages?project_id=p-forged', token=reader,
+                       headers=forged, status=403)
+        client.request('GET', '/resource_providers', token=None,
+                       headers=forged, status=401)
+        assert client.request('GET', '/resource_providers', token=service,
+                              status=200).json['resource_providers'] == []
 
 
 # R003-9 -------------------------------------------------------------------
@@ -283,13 +303,14 @@ def test_r003_9_the_policy_file_decides_who_may_read(conf, db, tmp_path):
     conf.set_override('policy_file', str(policy), 'oslo_policy')
     client = Client(webtest.TestApp(deploy.loadapp(conf, db)))
     rp = client.create_provider('rp', scenarios.INVENTORY)
+    member = {'X-Roles': 'member'}
     shown = client.request('GET', f'/resource_providers/{rp["uuid"]}',
-                           token=USER, status=200).json
+                           token=USER, headers=member, status=200).json
     assert shown['uuid'] == rp['uuid']
     client.request('GET', f'/resource_providers/{rp["uuid"]}/inventories',
-                   token=USER, status=403)
+                   token=USER, headers=member, status=403)
     client.request('DELETE', f'/resource_providers/{rp["uuid"]}',
-                   token=USER, status=403)
+                   token=USER, headers=member, status=403)
 
 
 # R003-10 ------------------------------------------------------------------

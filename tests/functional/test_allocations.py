@@ -1,4 +1,5 @@
-"""/allocations/{consumer_uuid} and provider allocations (section 8).
+"""/allocations/{consumer_uuid} and provider allocations (doc/api.md
+section 8).
 
 Every refused write is checked to leave the allocations and every
 provider generation exactly as they were.

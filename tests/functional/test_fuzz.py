@@ -37,7 +37,7 @@ from placement_min import deploy
 from placement_min import errors
 from placement_min import microversion
 from placement_min import openapi
-from placement_min import query
+from placement_min import patterns
 from placement_min import router
 from placement_min.schemas import response_bodies
 from tests.conftest import SECURITY_HEADERS
@@ -145,7 +145,7 @@ def _seeded(value, known: dict, data, key=None):
     if isinstance(value, dict):
         seeded = {}
         for name, item in value.items():
-            if query.UUID_RE.match(name):
+            if patterns.is_uuid(name):
                 name = data.draw(st.sampled_from(known['uuid']))
             elif key in ('resources', 'inventories'):
                 name = data.draw(st.sampled_from(known['resource_class']))

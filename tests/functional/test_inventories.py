@@ -1,4 +1,4 @@
-"""/resource_providers/{uuid}/inventories[/{rc}] (contract section 7).
+"""/resource_providers/{uuid}/inventories[/{rc}] (doc/api.md section 7).
 
 Every refused write is checked to leave the stored inventory and the
 provider generation exactly as they were.

@@ -5,10 +5,10 @@ import uuid
 
 import pytest
 import webtest
+from keystoneauth1 import fixture as ks_fixture
 from keystonemiddleware import auth_token
 from keystonemiddleware import fixture as ksm_fixture
 
-from placement_min import context as placement_context
 from placement_min import deploy
 
 RPS = '/resource_providers'
@@ -39,19 +39,6 @@ def add_token(tokens, **token_data) -> str:
     token_id = uuid.uuid4().hex
     tokens.add_token_data(token_id=token_id, **token_data)
     return token_id
-
-
-@pytest.fixture
-def seen_contexts(monkeypatch):
-    """Every request context a policy check was made on."""
-    seen = []
-    original = placement_context.RequestContext.can
-
-    def can(self, rule):
-        seen.append(self)
-        return original(self, rule)
-    monkeypatch.setattr(placement_context.RequestContext, 'can', can)
-    return seen
 
 
 def get(app, token=None, path=RPS):
@@ -114,13 +101,54 @@ def test_no_token_is_401(app, seen_contexts):
     assert seen_contexts == []
 
 
-def test_forged_identity_headers_are_ignored(app, tokens):
+# Everything a client could send to pass for someone else.
+FORGED = {'X-Roles': 'admin,service', 'X-User-Id': 'u-forged',
+          'X-Project-Id': 'p-forged', 'X-Domain-Id': 'd-forged',
+          'OpenStack-System-Scope': 'all', 'X-Identity-Status': 'Confirmed',
+          'X-Service-Roles': 'service', 'X-Is-Admin-Project': 'True'}
+
+
+def test_client_identity_headers_never_reach_the_policy_check(
+        app, tokens, seen_contexts):
+    """Identity comes only from the validated token: the headers that
+    noauth2 trusts are replaced or dropped by auth_token."""
     token = add_token(tokens, user_id='u-1', project_id='p-1',
-                      role_list=['member'])
-    response = app.get(RPS, headers={
-        'X-Auth-Token': token, 'X-Roles': 'admin',
-        'X-Identity-Status': 'Confirmed'}, expect_errors=True)
-    assert response.status_int == 403
+                      role_list=['reader'])
+    headers = {'X-Auth-Token': token, **FORGED,
+               'OpenStack-API-Version': 'placement latest'}
+    check_json_error(app.get(RPS, headers=headers, expect_errors=True), 403)
+    check_json_error(app.get('/usages?project_id=p-forged', headers=headers,
+                             expect_errors=True), 403)
+    own = app.get('/usages?project_id=p-1', headers=headers,
+                  expect_errors=True)
+    assert own.status_int == 200, own.body
+    for context in seen_contexts:
+        assert (context.user_id, context.project_id) == ('u-1', 'p-1')
+        assert context.roles == ['reader']
+        assert context.system_scope is None
+        assert context.domain_id is None
+    assert len(seen_contexts) == 3
+
+
+def test_service_token_may_write(app, tokens):
+    token = add_token(tokens, user_id='nova', project_id='service',
+                      role_list=['service'])
+    response = app.post_json(RPS, {'name': 'cn1'}, headers={
+        'X-Auth-Token': token, 'OpenStack-API-Version': 'placement latest'},
+        expect_errors=True)
+    assert response.status_int == 200, response.body
+
+
+def test_system_scoped_token_is_403(app, tokens, seen_contexts):
+    """The scope is the token's: a system-scoped admin is refused by the
+    project-scoped rules."""
+    token = ks_fixture.V3Token(user_id='u-sys')
+    token.set_system_scope()
+    token.add_role(name='admin')
+    check_json_error(get(app, tokens.add_token(token)), 403)
+    [context] = seen_contexts
+    assert context.system_scope == 'all'
+    assert context.project_id is None
 
 
 @pytest.mark.parametrize('path', ['/', '/healthcheck'])

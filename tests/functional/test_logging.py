@@ -1,5 +1,5 @@
 """What the service logs: one access line per request, the request id on
-every line, and never a secret (contract section 10)."""
+every line, and never a secret (doc/api.md section 10)."""
 
 import logging
 import uuid

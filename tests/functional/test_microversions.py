@@ -1,4 +1,4 @@
-"""Microversion negotiation and every version gate (contract section 2)."""
+"""Microversion negotiation and every version gate (doc/api.md section 2)."""
 
 import email.utils
 

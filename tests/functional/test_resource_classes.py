@@ -1,4 +1,4 @@
-"""/resource_classes and /resource_classes/{name} (contract section 6)."""
+"""/resource_classes and /resource_classes/{name} (doc/api.md section 6)."""
 
 import os_resource_classes
 import pytest

@@ -1,10 +1,11 @@
-"""/resource_providers and /resource_providers/{uuid} (contract section 5)."""
+"""/resource_providers and /resource_providers/{uuid} (doc/api.md
+section 5)."""
 
 import uuid as uuidlib
 
 import pytest
 
-from placement_min import query
+from placement_min import patterns
 
 RPS = '/resource_providers'
 DUPLICATE = 'placement.duplicate_name'
@@ -29,7 +30,7 @@ def test_create_from_1_20_returns_the_provider(client):
     response = client.request('POST', RPS, {'name': 'a'}, version='1.20',
                               status=200)
     body = response.json
-    assert query.UUID_RE.match(body['uuid'])
+    assert patterns.is_uuid(body['uuid'])
     assert body['name'] == 'a'
     assert body['generation'] == 0
     assert body['parent_provider_uuid'] is None

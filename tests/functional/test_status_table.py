@@ -1,6 +1,6 @@
 """One request per status the service returns, each checked for the
 security headers, the error document, the request id and the microversion
-headers (contract sections 3 and 10)."""
+headers (doc/api.md sections 3 and 10)."""
 
 import io
 import json

@@ -1,4 +1,4 @@
-"""Provider usages and /usages (section 8).
+"""Provider usages and /usages (doc/api.md section 8).
 
 The sequence test keeps its own record of what each consumer holds and
 checks every usage view against it after each write.

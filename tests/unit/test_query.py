@@ -67,3 +67,21 @@ def test_required_parameter_missing(query_string):
     assert raised.value.detail == "Query parameter 'needed' is required."
     assert query.parse({'QUERY_STRING': 'needed=a'}, accepted) == {
         'needed': 'a'}
+
+
+@pytest.mark.parametrize('query_string, expected', [
+    ('project_id=p', 'p'),
+    ('user_id=u&project_id=p%20q', 'p q'),
+    ('project_id=', ''),
+    ('', None),
+    ('user_id=u', None),
+    ('project_id=p&project_id=q', None),
+    ('project_id=p&&user_id=u', None),
+    ('project_id=%ff', None),
+    ('&'.join(['a=1'] * 30) + '&project_id=p', None),
+])
+def test_single_raw_value(query_string, expected):
+    """Read before validation (a policy target), so it never raises: what
+    it cannot read with certainty is None."""
+    environ = {'QUERY_STRING': query_string}
+    assert query.single_raw_value(environ, 'project_id') == expected

@@ -41,7 +41,7 @@ def _all_schemas() -> dict[str, jsonbody.Schema]:
         for name, value in vars(module).items():
             if isinstance(value, jsonbody.Schema):
                 found[f'{module.__name__}.{name}'] = value
-    for since, schema in allocation.PUT_BY_VERSION:
+    for since, schema in allocation.PUT_BY_VERSION.items():
         found[f'allocation.put_v{since[0]}_{since[1]}'] = schema
     return found
 

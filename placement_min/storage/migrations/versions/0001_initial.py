@@ -4,6 +4,8 @@ Revision ID: 0001
 Revises:
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -13,12 +15,12 @@ branch_labels = None
 depends_on = None
 
 
-def _timestamps():
+def _timestamps() -> tuple[sa.Column[Any], ...]:
     return (sa.Column('created_at', sa.DateTime, nullable=False),
             sa.Column('updated_at', sa.DateTime, nullable=False))
 
 
-def upgrade():
+def upgrade() -> None:
     op.create_table(
         'resource_providers',
         sa.Column('id', sa.Integer, primary_key=True, autoincrement=True),
@@ -116,7 +118,7 @@ def upgrade():
                     ['resource_class_id'])
 
 
-def downgrade():
+def downgrade() -> None:
     op.drop_table('allocations')
     op.drop_table('consumers')
     op.drop_table('inventories')
