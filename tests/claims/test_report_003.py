@@ -19,6 +19,7 @@ from packaging.version import Version
 from placement_min import deploy
 from placement_min import errors
 from placement_min.storage import database
+from tests import personas
 from tests.claims import scenarios
 from tests.conftest import Client
 
@@ -275,7 +276,17 @@ def test_r003_8_identity_comes_only_from_the_validated_token(conf, db):
 
 # R003-9 -------------------------------------------------------------------
 
+# Callers who are neither admins nor services: a user with no role, a
+# project's member and reader, and the system-scoped admin and reader.
+PLAIN_USERS = ({'X-Auth-Token': USER},
+               *(personas.PERSONAS[name] for name in (
+                   'project_member', 'project_reader', 'system_admin',
+                   'system_reader')))
+
+
 def test_r003_9_plain_user_cannot_read_objects_by_key(client):
+    """Every read by key is 403 for each plain user (the usages asked
+    about are another project's), and 200 for the admin."""
     rp = client.create_provider('rp', scenarios.INVENTORY)
     consumer = scenarios.allocate(client, rp['uuid'], 1)
     base = f'/resource_providers/{rp["uuid"]}'
@@ -287,7 +298,9 @@ def test_r003_9_plain_user_cannot_read_objects_by_key(client):
             ('/usages?project_id=p', '1.9'),
             ('/resource_providers?uuid=' + rp['uuid'], 'latest'),
             ('/resource_classes/VCPU', 'latest')):
-        client.request('GET', path, version=version, token=USER, status=403)
+        for headers in PLAIN_USERS:
+            client.request('GET', path, version=version, token=None,
+                           headers=headers, status=403)
         client.request('GET', path, version=version, status=200)
 
 
