@@ -5,6 +5,8 @@ import logging
 from collections.abc import Iterable
 from wsgiref.types import StartResponse, WSGIEnvironment
 
+from oslo_config import cfg
+
 from placement_min import errors
 from placement_min import jsonbody
 from placement_min import query
@@ -65,15 +67,18 @@ def _enforce(req: PlacementRequest, operation: Operation,
 class PlacementApp:
 
     def __init__(self, db: Database, max_json_depth: int,
-                 router: Router | None = None) -> None:
+                 router: Router | None = None, *,
+                 conf: cfg.ConfigOpts) -> None:
         self.db = db
         self.max_json_depth = max_json_depth
         self.router = router or Router()
+        self.conf = conf
 
     def __call__(self, environ: WSGIEnvironment,
                  start_response: StartResponse) -> Iterable[bytes]:
         req = PlacementRequest(environ)
         req.db = self.db
+        req.conf = self.conf
         req.max_json_depth = self.max_json_depth
         try:
             handler, raw_items = self.router.match(

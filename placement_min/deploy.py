@@ -37,7 +37,7 @@ def build_pipeline(conf: cfg.ConfigOpts, db: Database) -> WSGIApplication:
     Listed innermost first, each wrapping the one before it; the comment
     on each layer says why it sits there.
     """
-    placement = PlacementApp(db, conf.api.max_json_depth)
+    placement = PlacementApp(db, conf.api.max_json_depth, conf=conf)
     # Identity into the context, right before the handlers that use it.
     app: WSGIApplication = IdentityToContext(placement)
     # Authentication guards everything but the public paths below.

@@ -8,12 +8,13 @@ token, a refused body) is added here, from the pipeline's rules.
 """
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 from wsgiref.types import StartResponse, WSGIEnvironment
 
 from placement_min import errors
 from placement_min import microversion
+from placement_min import query
 from placement_min import router
 from placement_min import uuids
 from placement_min.schemas import common
@@ -155,6 +156,15 @@ def _ranges(by_version: Mapping[Version, T], low: Version,
     return ranges
 
 
+def _query_maps(variants: list[Variant]
+                ) -> Iterator[tuple[Version, query.QueryMap]]:
+    """(first version, accepted map) of every query map in force."""
+    for low, high, handler in variants:
+        for start, _end, accepted in _ranges(handler.operation.query, low,
+                                             high):
+            yield start, accepted
+
+
 def _parameters(template: str,
                 variants: list[Variant]) -> list[Document]:
     parameters: list[Document] = [{
@@ -163,15 +173,15 @@ def _parameters(template: str,
     } for name in router.path_item_names(template)]
     parameters.append({'$ref': '#/components/parameters/microversion'})
     first_seen, repeatable_from = {}, {}
-    for low, high, handler in variants:
-        for start, _end, accepted in _ranges(handler.operation.query, low,
-                                             high):
-            for name, check in accepted.items():
-                if name not in first_seen:
-                    first_seen[name] = (start, check)
-                if (getattr(check, 'repeatable', False)
-                        and name not in repeatable_from):
-                    repeatable_from[name] = start
+    for start, accepted in _query_maps(variants):
+        for name, check in accepted.items():
+            if not isinstance(name, str):
+                continue  # a suffixed family: see _families
+            if name not in first_seen:
+                first_seen[name] = (start, check)
+            if (getattr(check, 'repeatable', False)
+                    and name not in repeatable_from):
+                repeatable_from[name] = start
     for name, (start, check) in sorted(first_seen.items()):
         parameter = {
             'name': name, 'in': 'query',
@@ -191,6 +201,20 @@ def _parameters(template: str,
                 'match), at most once before; any other parameter is a 400.')
         parameters.append(parameter)
     return parameters
+
+
+def _families(variants: list[Variant]) -> list[Document]:
+    """Suffixed parameter names (``resources1``, ``required_gpu``): the
+    prefix, the suffix pattern and the first version of each."""
+    found: dict[tuple[str, str], Version] = {}
+    for start, accepted in _query_maps(variants):
+        for key in accepted:
+            if not isinstance(key, str):
+                found.setdefault((key.prefix, key.suffix.pattern), start)
+    return [{'prefix': prefix, 'suffix': f'^{pattern}$',
+             'since': f'{since.major}.{since.minor}'}
+            for (prefix, pattern), since in sorted(
+                found.items(), key=lambda item: (item[1], item[0]))]
 
 
 def _request_body(variants: list[Variant]) -> Document | None:
@@ -273,6 +297,13 @@ def _operation(route: router.Route, variants: list[Variant]) -> Document:
         'description': '\n\n'.join(lines),
         'parameters': _parameters(route.template, variants),
     }
+    families = _families(variants)
+    if families:
+        operation['description'] += '\n\nSuffixed query parameters ' \
+            '(any other name is a 400): ' + '; '.join(
+                f'{f["prefix"]}{{suffix}} with suffix matching '
+                f'{f["suffix"]} from {f["since"]}' for f in families) + '.'
+        operation['x-query-parameter-patterns'] = families
     body = _request_body(variants)
     if body is not None:
         operation['requestBody'] = body

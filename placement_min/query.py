@@ -4,10 +4,18 @@ A parameter that is not declared, is not UTF-8, or fails its check is a
 400 naming it, as is a required one that is missing, and one given twice
 unless its check is marked ``repeatable`` (the API makes a few
 parameters repeatable, from some microversion on).
+
+Besides plain names, a map may declare *families* of names
+(``Suffixed('resources', SUFFIX, ...)``: ``resources1``,
+``resources_gpu``, ...), so an operation whose parameter names carry a
+suffix still refuses every name it did not declare. A check may refuse a
+value with ``InvalidValue`` to give its own error code, and may carry
+``duplicate_code``, the code of the 400 for a repeat.
 """
 
+import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 from wsgiref.types import WSGIEnvironment
 
@@ -25,25 +33,53 @@ class QueryCheck:
     and ``required`` whether every request must give it; the API
     description shows both. A ``listed`` parameter reaches the handler
     as the list of its checked values, in the order given; a
-    ``repeatable`` one may be given more than once.
+    ``repeatable`` one may be given more than once. ``duplicate_code``
+    is the error code of the 400 for a repeat of one that is not.
     """
 
-    __slots__ = ('convert', 'listed', 'repeatable', 'required', 'schema')
+    __slots__ = ('convert', 'duplicate_code', 'listed', 'repeatable',
+                 'required', 'schema')
 
     def __init__(self, convert: Callable[[str], Any],
                  schema: dict[str, Any], required: bool = False,
-                 listed: bool = False, repeatable: bool = False) -> None:
+                 listed: bool = False, repeatable: bool = False,
+                 duplicate_code: str = errors.UNDEFINED_CODE) -> None:
         self.convert = convert
         self.schema = schema
         self.required = required
         self.listed = listed
         self.repeatable = repeatable
+        self.duplicate_code = duplicate_code
 
     def __call__(self, value: str) -> Any:
         return self.convert(value)
 
 
-QueryMap = dict[str, QueryCheck]
+class Suffixed(NamedTuple):
+    """A family of parameter names: ``prefix`` followed by a suffix
+    matching ``suffix`` (a compiled pattern), written ``pattern_text``
+    in details."""
+
+    prefix: str
+    suffix: re.Pattern[str]
+    pattern_text: str
+
+    def matches(self, name: str) -> bool:
+        return (name.startswith(self.prefix)
+                and self.suffix.fullmatch(name[len(self.prefix):])
+                is not None)
+
+
+QueryMap = dict[str | Suffixed, QueryCheck]
+
+
+class InvalidValue(ValueError):
+    """A check's refusal that carries its own error code."""
+
+    def __init__(self, reason: str,
+                 code: str = errors.UNDEFINED_CODE) -> None:
+        super().__init__(reason)
+        self.code = code
 
 # NOTE: enough for the largest query the API allows (granular
 # allocation-candidate requests repeat resources, required and member_of
@@ -77,7 +113,8 @@ def text_value(max_length: int) -> QueryCheck:
 def required(check: QueryCheck) -> QueryCheck:
     """``check``, as the check of a parameter that every request must
     give."""
-    return QueryCheck(check.convert, check.schema, required=True)
+    return QueryCheck(check.convert, check.schema, required=True,
+                      duplicate_code=check.duplicate_code)
 
 
 def listed(check: QueryCheck, repeatable: bool) -> QueryCheck:
@@ -86,7 +123,8 @@ def listed(check: QueryCheck, repeatable: bool) -> QueryCheck:
     it more than once (at the microversion of the query map holding
     it)."""
     return QueryCheck(check.convert, check.schema, check.required,
-                      listed=True, repeatable=repeatable)
+                      listed=True, repeatable=repeatable,
+                      duplicate_code=check.duplicate_code)
 
 
 def parse(environ: WSGIEnvironment, accepted: QueryMap) -> dict[str, Any]:
@@ -114,6 +152,21 @@ def single_raw_value(environ: WSGIEnvironment, name: str) -> str | None:
     return values[0] if len(values) == 1 else None
 
 
+def _check_for(name: str, accepted: QueryMap) -> QueryCheck | None:
+    check = accepted.get(name)
+    if check is None:
+        for key, family_check in accepted.items():
+            if isinstance(key, Suffixed) and key.matches(name):
+                return family_check
+    return check
+
+
+def _describe(accepted: QueryMap) -> str:
+    names = sorted(key if isinstance(key, str)
+                   else key.prefix + key.pattern_text for key in accepted)
+    return ', '.join(names) or 'none'
+
+
 def _pairs(raw: str) -> list[tuple[str, str]]:
     """(name, value) pairs; ValueError or UnicodeError if malformed."""
     if not raw:
@@ -135,20 +188,22 @@ def _parse_given(raw: str, accepted: QueryMap) -> dict[str, Any]:
         raise errors.HTTPError(400, 'Malformed query string.') from None
     params: dict[str, Any] = {}
     for name, value in pairs:
-        check = accepted.get(name)
+        check = _check_for(name, accepted)
         if check is None:
-            allowed = ', '.join(sorted(accepted)) or 'none'
             raise errors.HTTPError(
-                400, f'Unknown query parameter {name!r}; accepted: '
-                     f'{allowed}.')
+                400, f'Unknown query parameter {errors.shorten(name)!r}; '
+                     f'accepted: {_describe(accepted)}.')
         if name in params and not check.repeatable:
-            raise errors.HTTPError(400, f'Query parameter {name!r} is '
-                                        'given more than once.')
+            raise errors.HTTPError(
+                400, f'Query parameter {name!r} is given more than once.',
+                code=check.duplicate_code)
         try:
             checked = check(value)
         except ValueError as exc:
-            raise errors.HTTPError(400, f'Invalid query parameter {name!r}:'
-                                        f' {exc}.') from None
+            raise errors.HTTPError(
+                400, f'Invalid query parameter {errors.shorten(name)!r}: '
+                     f'{exc}.',
+                code=getattr(exc, 'code', errors.UNDEFINED_CODE)) from None
         if check.listed:
             params.setdefault(name, []).append(checked)
         else:

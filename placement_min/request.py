@@ -3,6 +3,7 @@
 from typing import Any
 
 import webob
+from oslo_config import cfg
 
 from placement_min import environ_keys
 from placement_min import microversion
@@ -25,6 +26,7 @@ class PlacementRequest(webob.Request):
 
     # Set by PlacementApp on every request before anything reads it.
     db: Database = None  # type: ignore[assignment]
+    conf: cfg.ConfigOpts = None  # type: ignore[assignment]
     max_json_depth: int = 8
     path_items: dict[str, str] = {}
     query: dict[str, Any] = {}

@@ -16,6 +16,7 @@ from placement_min import errors
 from placement_min import microversion as mv
 from placement_min.handlers import aggregate
 from placement_min.handlers import allocation
+from placement_min.handlers import allocation_candidate
 from placement_min.handlers import inventory
 from placement_min.handlers import reshaper
 from placement_min.handlers import resource_class
@@ -108,6 +109,9 @@ ROUTES = (
         'DELETE': allocation.delete_allocations,
     }),
     Route('/usages', {'GET': usage.list_totals}, since=mv.PROJECT_USAGES),
+    Route('/allocation_candidates', {
+        'GET': allocation_candidate.list_candidates,
+    }, since=mv.ALLOCATION_CANDIDATES),
     Route('/reshaper', {'POST': reshaper.reshape}, since=mv.RESHAPER),
 )
 

@@ -5,6 +5,7 @@ Loaded in each worker after the fork (uwsgi lazy-apps), so every process
 has its own database engine.
 """
 
+import gc
 import os
 
 from placement_min import deploy
@@ -12,3 +13,9 @@ from placement_min.conf import CONFIG_FILE_ENV
 
 _config = os.environ.get(CONFIG_FILE_ENV)
 application = deploy.init_application([_config] if _config else None)
+# NOTE: the objects loaded so far (modules, the application, the
+# libraries' caches) live as long as the worker; frozen, the collector
+# stops walking them on every full collection, which a request building
+# thousands of allocation candidates would otherwise trigger (tens of
+# milliseconds each, measured).
+gc.freeze()

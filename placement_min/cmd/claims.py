@@ -5,8 +5,9 @@
 Reads seeds/claims.yaml, runs tests/claims with pytest in this process
 (its output goes to stderr) and prints a Markdown table to stdout: id,
 claim, verdict, CWE, tests, and whether every test of the claim passed.
-``--html FILE`` also writes the table, with rationales, as a standalone
-page. The exit status is 1 when any claim test fails or is missing.
+``--html FILE`` also writes the table, with rationales and what each
+claim's tests guard, as a standalone page. The exit status is 1 when
+any claim test fails or is missing.
 
 The tests are not installed with the package, so they are taken from a
 source tree: ``--source``, else the current directory or one of its
@@ -125,6 +126,15 @@ _STYLE = ('body{font-family:sans-serif;margin:2em}'
           '.pass{background:#dfd}.FAIL,.MISSING{background:#fdd}')
 
 
+def _guards_html(claim: dict) -> str:
+    """What the claim's tests guard; the register's own test requires
+    it, the page shows a register without it all the same."""
+    guards = claim.get('guards') or {}
+    return (f"{html.escape(guards.get('property') or '-')}<br>"
+            f"<em>Broken by:</em> "
+            f"{html.escape(guards.get('broken_by') or '-')}")
+
+
 def render_html(claims: list[dict], results: dict[str, str]) -> str:
     """A standalone page; every value from the register is escaped."""
     esc = html.escape
@@ -135,12 +145,12 @@ def render_html(claims: list[dict], results: dict[str, str]) -> str:
         cells = [esc(claim['id']), esc(claim['claim']),
                  esc(claim['verdict']), esc(claim['cwe'] or '-'),
                  esc(claim['cwe_given'] or '-'), esc(claim['rationale']),
-                 tests]
+                 _guards_html(claim), tests]
         rows.append('<tr>' + ''.join(f'<td>{c}</td>' for c in cells)
                     + f'<td class="{esc(result)}">{esc(result)}</td></tr>')
     header = ''.join(f'<th>{name}</th>' for name in (
         'id', 'claim', 'verdict', 'CWE', 'CWE given by the review',
-        'rationale', 'tests', 'result'))
+        'rationale', 'what the tests guard', 'tests', 'result'))
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<title>placement_min security review claims</title>'

@@ -10,8 +10,10 @@ from placement_min.conf import database
 from placement_min.conf import paths
 from placement_min.conf import placement
 from placement_min.conf import security_headers
+from placement_min.conf import workarounds
 
-GROUP_MODULES = (paths, api, database, placement, security_headers)
+GROUP_MODULES = (paths, api, database, placement, security_headers,
+                 workarounds)
 # Environment variable naming the configuration file the WSGI entry
 # point loads.
 CONFIG_FILE_ENV = 'PLACEMENT_MIN_CONFIG_FILE'

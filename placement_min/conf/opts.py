@@ -12,6 +12,7 @@ from placement_min.conf import database
 from placement_min.conf import paths
 from placement_min.conf import placement
 from placement_min.conf import security_headers
+from placement_min.conf import workarounds
 
 
 def list_opts() -> list[tuple[str, Sequence[cfg.Opt]]]:
@@ -24,5 +25,6 @@ def list_opts() -> list[tuple[str, Sequence[cfg.Opt]]]:
         (database.GROUP, database.OPTS),
         (placement.GROUP, placement.OPTS),
         (security_headers.GROUP, security_headers.OPTS),
+        (workarounds.GROUP, workarounds.OPTS),
         ('oslo_middleware', [*sizelimit.OPTS, *http_proxy_to_wsgi.OPTS]),
     ]

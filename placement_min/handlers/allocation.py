@@ -2,7 +2,7 @@
 /resource_providers/{uuid}/allocations.
 
 Consumer and provider uuids are accepted in every form Placement
-accepts (``placement_min.uuids``, doc/api.md section 14) and stored
+accepts (``placement_min.uuids``, doc/api.md section 15) and stored
 lowercase dashed; a consumer uuid in the path that is not uuid-like is
 a 400 for every method (``path_items.consumer_uuid``).
 """

@@ -30,7 +30,8 @@ _name_value = query.QueryCheck(
 
 def list_query(version: mv.Version) -> query.QueryMap:
     """The filters of GET /resource_providers at ``version``."""
-    accepted = {'name': _name_value, 'uuid': query.uuid_value}
+    accepted: query.QueryMap = {'name': _name_value,
+                                'uuid': query.uuid_value}
     if version >= mv.PROVIDERS_MEMBER_OF:
         accepted['member_of'] = filters.member_of_check(version)
     if version >= mv.PROVIDERS_RESOURCES:

@@ -59,7 +59,8 @@ associated_filter = query.QueryCheck(
                          'pattern': '^([tT][rR][uU][eE]|'
                                     '[fF][aA][lL][sS][eE])$'})
 
-LIST_QUERY = {'name': name_filter, 'associated': associated_filter}
+LIST_QUERY: query.QueryMap = {'name': name_filter,
+                               'associated': associated_filter}
 
 
 def _location(req: PlacementRequest, name: str) -> dict[str, str]:

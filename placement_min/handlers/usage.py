@@ -41,9 +41,11 @@ def _asked_project(req: PlacementRequest) -> PolicyTarget:
     return {} if project is None else {'project_id': project}
 
 
-TOTALS_QUERY = {'project_id': query.required(query.text_value(255)),
-                'user_id': query.text_value(255)}
-TOTALS_QUERY_V1_38 = {**TOTALS_QUERY, 'consumer_type': _consumer_type_value}
+TOTALS_QUERY: query.QueryMap = {
+    'project_id': query.required(query.text_value(255)),
+    'user_id': query.text_value(255)}
+TOTALS_QUERY_V1_38: query.QueryMap = {
+    **TOTALS_QUERY, 'consumer_type': _consumer_type_value}
 
 
 @operation.declare(

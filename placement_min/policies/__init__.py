@@ -7,6 +7,7 @@ from oslo_policy import policy
 
 from placement_min.policies import aggregate
 from placement_min.policies import allocation
+from placement_min.policies import allocation_candidate
 from placement_min.policies import base
 from placement_min.policies import inventory
 from placement_min.policies import reshaper
@@ -24,6 +25,7 @@ def list_rules() -> list[policy.RuleDefault]:
         inventory.RULES,
         resource_class.RULES,
         allocation.RULES,
+        allocation_candidate.RULES,
         usage.RULES,
         reshaper.RULES,
         trait.RULES,

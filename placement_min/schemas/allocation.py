@@ -5,9 +5,9 @@ them by provider uuid (each may carry the provider's ``generation``,
 which is ignored, so that what GET returned can be sent back); 1.28 adds
 consumer_generation and lets allocations be empty (which removes them);
 1.34 accepts ``mappings`` (checked, not stored); 1.38 adds
-consumer_type (doc/api.md sections 8 and 13). POST (1.13+) maps
+consumer_type (doc/api.md sections 8 and 14). POST (1.13+) maps
 consumer uuids to the PUT body of the same version, whose allocations
-may always be empty (section 11).
+may always be empty (section 12).
 
 NOTE: an amount of 0 is refused in every format: it would record a
 consumer on a provider while using nothing of it.

@@ -145,3 +145,34 @@ USAGES = _object({'usages': {'anyOf': [
         'additionalProperties': False,
     }},
 ]}})
+
+_SUMMARY_RESOURCES = {
+    'type': 'object',
+    'patternProperties': {patterns.RESOURCE_CLASS: _object({
+        'capacity': {'type': 'integer', 'minimum': 0},
+        'used': {'type': 'integer', 'minimum': 0}})},
+    'additionalProperties': False,
+}
+
+ALLOCATION_CANDIDATES = _object({
+    'allocation_requests': {'type': 'array', 'items': {'anyOf': [
+        # 1.10-1.11: a list per request.
+        _object({'allocations': {'type': 'array', 'items': _object({
+            'resource_provider': _object({'uuid': common.UUID}),
+            'resources': _AMOUNTS})}}),
+        # 1.12+: keyed by provider; "mappings" from 1.34.
+        _object({
+            'allocations': _by_provider(_object({'resources': _AMOUNTS})),
+            'mappings': {'type': 'object', 'additionalProperties': {
+                'type': 'array', 'items': common.UUID, 'minItems': 1}},
+        }, required=['allocations']),
+    ]}},
+    'provider_summaries': _by_provider(_object({
+        'resources': _SUMMARY_RESOURCES,
+        # From 1.17.
+        'traits': {'type': 'array', 'items': {'type': 'string'}},
+        # From 1.29.
+        'parent_provider_uuid': _NULLABLE_UUID,
+        'root_provider_uuid': common.UUID,
+    }, required=['resources'])),
+})

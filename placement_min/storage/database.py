@@ -1,15 +1,16 @@
 """The engine, transactions, and the retry and failure rules around them.
 
-Every storage function runs inside ``Database.run``: one transaction,
-tried again, with jitter, when it lost a race: always when the database
-reports a deadlock or serialisation failure, and also on the domain
-exceptions a caller names in its ``Retry`` (allocation writes name the
-generation conflicts the client did not ask to detect). There is one
-loop and one bound per write: ``[placement_database] max_retries`` + 1
-tries, or ``[placement] allocation_conflict_retry_count`` tries for
-allocation writes. When the tries run out, a lost domain race is raised
-as it is (a ``ConcurrentUpdate`` naming the provider, say) and a
-database failure as ``TransactionConflict``; both are 409
+Every storage function runs inside ``Database.run`` (or ``run_tries``,
+``run_snapshot``): one transaction, tried again, with jitter, when it
+lost a race: always when the database reports a deadlock or
+serialisation failure, and also on the domain exceptions a caller names
+in its ``Retry`` (allocation writes name the generation conflicts the
+client did not ask to detect). There is one loop and one bound per
+transaction: ``[placement_database] max_retries`` + 1 tries, or
+``[placement] allocation_conflict_retry_count`` tries for allocation
+writes. When the tries run out, a lost domain race is raised as it is
+(a ``ConcurrentUpdate`` naming the provider, say) and a database
+failure as ``TransactionConflict``; both are 409
 placement.concurrent_update. A database that cannot be reached raises
 ``DatabaseUnavailable``, which carries no driver text.
 """
@@ -132,8 +133,13 @@ def _configure_sqlite(engine: sa.Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, 'begin')
     def on_begin(conn: sa.Connection) -> None:
-        if conn.get_execution_options().get('placement_write'):
+        options = conn.get_execution_options()
+        if options.get('placement_write'):
             conn.exec_driver_sql('BEGIN IMMEDIATE')
+        elif options.get('placement_snapshot'):
+            # A deferred BEGIN: the first read fixes the snapshot that
+            # every later read of the transaction sees.
+            conn.exec_driver_sql('BEGIN')
 
 
 class WriterQueue:
@@ -218,6 +224,7 @@ class Database:
                  allocation_tries: int = 10) -> None:
         self.engine = engine
         self.write_engine = engine.execution_options(placement_write=True)
+        self.snapshot_engine = _snapshot_engine(engine)
         self.max_retries = max_retries
         self.allocation_tries = allocation_tries
         self.writer_queue = _writer_queue(engine)
@@ -243,11 +250,27 @@ class Database:
         database work. With no tries at all, nothing runs and the
         client gets 409.
         """
-        engine = self.write_engine if write else self.engine
+        return self._transaction(
+            self.write_engine if write else self.engine, write, retry,
+            lambda conn: fn(conn, *args, **kwargs))
+
+    def run_snapshot(self, fn: Callable[Concatenate[sa.Connection, P], R],
+                     *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run the read ``fn(conn, *args, **kwargs)`` in one transaction
+        that sees one state of the database in all its statements, tried
+        up to ``max_retries`` + 1 times."""
+        return self._transaction(self.snapshot_engine, False,
+                                 Retry(self.max_retries + 1),
+                                 lambda conn: fn(conn, *args, **kwargs))
+
+    def _transaction(self, engine: sa.Engine, write: bool, retry: Retry,
+                     work: Callable[[sa.Connection], R]) -> R:
+        """``work(conn)`` in one transaction on ``engine``: the one retry
+        loop, bounded by ``retry.tries``."""
         for attempt in range(1, retry.tries + 1):
             try:
                 with self._turn(write), engine.begin() as conn:
-                    return fn(conn, *args, **kwargs)
+                    return work(conn)
             except retry.races:
                 if attempt == retry.tries:
                     raise
@@ -284,6 +307,19 @@ class Database:
             raise errors.DatabaseUnavailable() from None
 
 
+def _snapshot_engine(engine: sa.Engine) -> sa.Engine:
+    """The engine whose transactions read one snapshot throughout.
+
+    NOTE: PostgreSQL's default, READ COMMITTED, takes a new snapshot per
+    statement; REPEATABLE READ keeps the first one (and a read-only
+    transaction there never fails to serialise). InnoDB's default is
+    already REPEATABLE READ; SQLite gets a BEGIN (``on_begin``).
+    """
+    if engine.dialect.name == 'postgresql':
+        return engine.execution_options(isolation_level='REPEATABLE READ')
+    return engine.execution_options(placement_snapshot=True)
+
+
 def reader(fn: Callable[Concatenate[sa.Connection, P], R]
            ) -> Callable[Concatenate[Database, P], R]:
     """A storage function ``fn(conn, ...)`` as the read ``fn(db, ...)``
@@ -292,6 +328,18 @@ def reader(fn: Callable[Concatenate[sa.Connection, P], R]
     @functools.wraps(fn)
     def call(db: Database, /, *args: P.args, **kwargs: P.kwargs) -> R:
         return db.run(fn, False, *args, **kwargs)
+    return call
+
+
+def snapshot_reader(fn: Callable[Concatenate[sa.Connection, P], R]
+                    ) -> Callable[Concatenate[Database, P], R]:
+    """A storage function ``fn(conn, ...)`` of several statements that
+    must agree with each other, as the read ``fn(db, ...)`` that
+    handlers call."""
+
+    @functools.wraps(fn)
+    def call(db: Database, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        return db.run_snapshot(fn, *args, **kwargs)
     return call
 
 

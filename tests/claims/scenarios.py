@@ -23,6 +23,12 @@ INTERNALS = ('Traceback', 'File "', '.py', 'sqlalchemy', 'sqlite',
 
 SECRET = 'internal-secret-3f9a'
 
+# What a server or framework below the security headers layer might add
+# to a response; the last header is a witness that they were added.
+ADVERTISING = (('Server', 'leaky-server/1.0'),
+               ('X-Powered-By', 'leaky-framework/2.0'))
+WITNESS = ('X-Added-Below', 'security-headers')
+
 INVENTORY = {'VCPU': {'total': 8}}
 
 
@@ -35,6 +41,21 @@ def raw(client, method, path, body: bytes, content_type='application/json',
     return client.app.request(path, method=method, body=body,
                               headers=all_headers,
                               content_type=content_type, expect_errors=True)
+
+
+def advertising(layer):
+    """A factory like ``layer``'s whose responses also carry
+    ADVERTISING and WITNESS; to put it in place of ``layer``."""
+    def build(application):
+        inner = layer(application)
+
+        def call(environ, start_response):
+            def start(status, headers, exc_info=None):
+                return start_response(
+                    status, [*headers, *ADVERTISING, WITNESS], exc_info)
+            return inner(environ, start)
+        return call
+    return build
 
 
 def _fail_listing(monkeypatch, exc):

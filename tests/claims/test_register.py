@@ -1,5 +1,6 @@
 """The claims register (seeds/claims.yaml) stays complete and truthful:
-every claim has a verdict from the vocabulary and tests that exist."""
+every claim has a verdict from the vocabulary, a CWE under its official
+name, a note of what its tests guard, and tests that exist."""
 
 import pathlib
 import re
@@ -26,8 +27,34 @@ VERDICTS = {
     'not-a-security-issue',
 }
 FIELDS = {'id', 'report', 'claim', 'cwe_given', 'cwe', 'verdict',
-          'rationale', 'tests'}
-CWE = re.compile(r'^CWE-\d+: .+')
+          'rationale', 'guards', 'tests'}
+GUARDS = {'property', 'broken_by'}
+CWE = re.compile(r'^CWE-(\d+): (.+)')
+# MITRE's names of the CWEs the register assigns, exactly as published.
+# The reviews' own labels (cwe_given) are quoted as written, wrong or not.
+OFFICIAL_NAMES = {
+    20: 'Improper Input Validation',
+    79: "Improper Neutralization of Input During Web Page Generation "
+        "('Cross-site Scripting')",
+    89: "Improper Neutralization of Special Elements used in an SQL "
+        "Command ('SQL Injection')",
+    117: 'Improper Output Neutralization for Logs',
+    120: "Buffer Copy without Checking Size of Input ('Classic Buffer "
+         "Overflow')",
+    134: 'Use of Externally-Controlled Format String',
+    200: 'Exposure of Sensitive Information to an Unauthorized Actor',
+    285: 'Improper Authorization',
+    352: 'Cross-Site Request Forgery (CSRF)',
+    362: 'Concurrent Execution using Shared Resource with Improper '
+         "Synchronization ('Race Condition')",
+    502: 'Deserialization of Untrusted Data',
+    532: 'Insertion of Sensitive Information into Log File',
+    639: 'Authorization Bypass Through User-Controlled Key',
+    693: 'Protection Mechanism Failure',
+    755: 'Improper Handling of Exceptional Conditions',
+    862: 'Missing Authorization',
+    1395: 'Dependency on Vulnerable Third-Party Component',
+}
 NODE_ID = re.compile(r'^tests/claims/test_report_00\d\.py::test_\w+'
                      r'(\[[^\]]+\])?$')
 
@@ -67,10 +94,16 @@ def test_claim_is_complete(register, claim_id):
     assert claim['verdict'] in VERDICTS
     assert claim['report'].startswith(claim_id[1:4] + '_')
     assert (ROOT / 'seeds' / claim['report']).is_file()
-    for field in ('cwe', 'cwe_given'):
-        assert claim[field] is None or CWE.match(claim[field]), field
+    assert claim['cwe_given'] is None or CWE.match(claim['cwe_given'])
+    if claim['cwe'] is not None:
+        number, name = CWE.match(claim['cwe']).groups()
+        assert OFFICIAL_NAMES.get(int(number)) == name, claim['cwe']
     for field in ('claim', 'rationale'):
         assert isinstance(claim[field], str) and claim[field].strip()
+    assert set(claim['guards']) == GUARDS
+    for field in GUARDS:
+        note = claim['guards'][field]
+        assert isinstance(note, str) and len(note.split()) >= 3, field
     assert claim['tests'], 'a claim without a test'
     for node_id in claim['tests']:
         assert NODE_ID.match(node_id), node_id

@@ -2,14 +2,18 @@
 
 import os
 import pickle
+import string
 import uuid
 
 import pytest
 import requests
+import webtest
 
+from placement_min import deploy
 from tests import servers
 from tests.claims import scenarios
 from tests.conftest import SECURITY_HEADERS
+from tests.conftest import Client
 
 INVENTORY = scenarios.INVENTORY
 
@@ -24,11 +28,38 @@ def test_r000_1_csp_on_every_response(client, monkeypatch, kind):
         assert response.headers.get(name) == value, (kind, name)
 
 
+# placement_min.wsgi, with headers added below the security headers layer.
+ADVERTISING_WSGI = """
+from placement_min import deploy
+from tests.claims import scenarios
+
+deploy.MicroversionMiddleware = scenarios.advertising(
+    deploy.MicroversionMiddleware)
+
+from placement_min.wsgi import application  # noqa: E402
+"""
+
+
+def _start_advertising_uwsgi(directory, config_file):
+    """uwsgi as servers.start_uwsgi starts it, on ADVERTISING_WSGI."""
+    (directory / 'advertising_wsgi.py').write_text(ADVERTISING_WSGI)
+    port = servers.free_port()
+    command = [servers.executable('uwsgi'), '--ini', servers.UWSGI_INI,
+               '--http', f'127.0.0.1:{port}', '--processes', '1',
+               '--no-orphans', '--module', 'advertising_wsgi:application',
+               '--pythonpath', str(directory), '--pythonpath', servers.REPO]
+    server = servers.Server(command, port, config_file,
+                            str(directory / 'uwsgi.log'))
+    server.wait_until_serving(apps_loaded=1)
+    return server
+
+
 def test_r000_1_csp_on_responses_served_by_uwsgi(tmp_path, db_url):
-    """As deployed, under uwsgi: what uwsgi itself adds (or lets through)
-    must not drop a header or leak a Server banner."""
+    """As deployed, under uwsgi: what uwsgi itself adds or lets through
+    must not drop a header, and a Server or X-Powered-By header from
+    below must not get out."""
     config = servers.write_config(tmp_path, db_url)
-    server = servers.start_uwsgi(tmp_path, config, processes=1)
+    server = _start_advertising_uwsgi(tmp_path, config)
     admin = {'X-Auth-Token': 'admin',
              'OpenStack-API-Version': 'placement latest'}
     try:
@@ -55,7 +86,11 @@ def test_r000_1_csp_on_responses_served_by_uwsgi(tmp_path, db_url):
         for name, value in SECURITY_HEADERS.items():
             assert response.headers.get(name) == value, (
                 response.status_code, name)
-        assert 'Server' not in response.headers
+        name, value = scenarios.WITNESS
+        assert response.headers.get(name) == value, response.status_code
+        for name, _value in scenarios.ADVERTISING:
+            assert name not in response.headers, (response.status_code,
+                                                  name)
         assert response.headers['Content-Type'] == 'application/json'
 
 
@@ -67,23 +102,112 @@ def _provider_names(client):
 
 
 @pytest.mark.parametrize('body', [
-    b'[]', b'"compute"', b'42', b'null', b'true',
-    b'{"name": "a", "name": "b"}',
-    b'{"name": NaN}', b'{"name": "a", "uuid": Infinity}',
-    b'{"name": "a", "uuid": 1e400}',
-    b'{"name": "a", "x": ' + b'{"y": ' * 40 + b'1' + b'}' * 41,
+    b'[]', b'"compute"', b'42', b'null', b'true', b'{"name": "a"',
     b'{"name": "a", "x": ' + b'[' * 50000 + b']' * 50000 + b'}',
     b'{"name": "a", "uuid": ' + b'9' * 10000 + b'}',
     '{"name": "caf\u00e9"}'.encode('latin-1'),
-], ids=['array', 'string', 'number', 'null', 'bool', 'duplicate-key',
-        'nan', 'infinity', 'overflow', 'deep', 'very-deep', 'long-int',
-        'latin-1'])
+], ids=['array', 'string', 'number', 'null', 'bool', 'truncated',
+        'very-deep', 'long-int', 'latin-1'])
 def test_r000_2_body_parsing_refuses_non_objects_and_tricks(client, body):
-    """The strict reader refuses, with a 400, what json.loads accepts."""
+    """Only a whole JSON object in UTF-8 is read; nesting too deep for the
+    parser and integers too long to convert are a 400, not a crash."""
     response = scenarios.raw(client, 'POST', '/resource_providers', body)
     assert response.status_int == 400, response.body
     scenarios.assert_no_internals(scenarios.error_of(response)['detail'])
     assert _provider_names(client) == []
+
+
+REFUSED_JSON = 'Refused JSON in request body'
+CONTROL = 'control characters are not allowed'
+
+# Each construct the reader refuses, in a body the schema would let
+# through to the database (Infinity and 1e400 excepted: they are also
+# above allocation_ratio's maximum, so there the refusal checked is the
+# reader's own). $rp and $gen stand for the provider and its generation.
+READER_ONLY = [
+    ('nan', 'PUT', '/resource_providers/$rp/inventories',
+     '{"resource_provider_generation": $gen, "inventories": '
+     '{"VCPU": {"total": 8, "allocation_ratio": NaN}}}', REFUSED_JSON),
+    ('nan-one', 'PUT', '/resource_providers/$rp/inventories/VCPU',
+     '{"resource_provider_generation": $gen, "total": 8, '
+     '"allocation_ratio": NaN}', REFUSED_JSON),
+    ('nan-new', 'POST', '/resource_providers/$rp/inventories',
+     '{"resource_class": "DISK_GB", "total": 8, "allocation_ratio": NaN}',
+     REFUSED_JSON),
+    ('infinity', 'PUT', '/resource_providers/$rp/inventories/VCPU',
+     '{"resource_provider_generation": $gen, "total": 8, '
+     '"allocation_ratio": Infinity}', REFUSED_JSON),
+    ('overflow', 'PUT', '/resource_providers/$rp/inventories/VCPU',
+     '{"resource_provider_generation": $gen, "total": 8, '
+     '"allocation_ratio": 1e400}', REFUSED_JSON),
+    ('duplicate-key', 'POST', '/resource_providers',
+     '{"name": "first", "name": "second"}', REFUSED_JSON),
+    ('duplicate-class', 'PUT', '/resource_providers/$rp/inventories',
+     '{"resource_provider_generation": $gen, "inventories": '
+     '{"VCPU": {"total": 8}, "VCPU": {"total": 1}}}', REFUSED_JSON),
+    ('newline-in-name', 'POST', '/resource_providers', '{"name": "rp2\\n"}',
+     CONTROL),
+    ('newline-in-rename', 'PUT', '/resource_providers/$rp',
+     '{"name": "renamed\\n"}', CONTROL),
+    ('newline-in-class', 'POST', '/resource_classes',
+     '{"name": "CUSTOM_NEW\\n"}', CONTROL),
+    ('newline-in-project', 'PUT',
+     '/allocations/6a1e5d4c-0b1f-4a5e-9c3d-2f7e8b9a0c1d',
+     '{"allocations": {"$rp": {"resources": {"VCPU": 1}}}, '
+     '"project_id": "p\\n", "user_id": "u", "consumer_generation": null, '
+     '"consumer_type": "INSTANCE"}', CONTROL),
+    ('newline-in-consumer-type', 'PUT',
+     '/allocations/6a1e5d4c-0b1f-4a5e-9c3d-2f7e8b9a0c1d',
+     '{"allocations": {"$rp": {"resources": {"VCPU": 1}}}, '
+     '"project_id": "p", "user_id": "u", "consumer_generation": null, '
+     '"consumer_type": "INSTANCE\\n"}', CONTROL),
+    ('lone-surrogate', 'POST', '/resource_providers',
+     '{"name": "rp\\ud800"}', 'surrogate'),
+]
+
+
+@pytest.mark.parametrize('method, path, body, refusal', [
+    case[1:] for case in READER_ONLY], ids=[case[0] for case in READER_ONLY])
+def test_r000_2_refused_constructs_never_reach_the_database(
+        client, method, path, body, refusal):
+    """NaN, Infinity, duplicate keys, control characters and lone
+    surrogates, each in a body the schema would pass (see READER_ONLY):
+    the reader refuses it with a 400 of its own, and nothing is stored."""
+    rp = client.create_provider('rp', INVENTORY)
+    before = scenarios.snapshot(client)
+    fill = string.Template
+    response = scenarios.raw(
+        client, method, fill(path).substitute(rp=rp['uuid']),
+        fill(body).substitute(rp=rp['uuid'],
+                              gen=rp['generation']).encode())
+    assert response.status_int == 400, response.body
+    assert refusal in scenarios.error_of(response)['detail']
+    assert scenarios.snapshot(client) == before
+
+
+def test_r000_2_nesting_bound_is_the_reader_s(conf, db, client):
+    """The bound ([api] max_json_depth) holds on its own: set below the
+    depth of a valid body, it refuses that body, which the schema
+    accepts; at its default a deep body meets it before the schema."""
+    rp = client.create_provider('rp', INVENTORY)
+    body = {'allocations': [{'resource_provider': {'uuid': rp['uuid']},
+                             'resources': {'VCPU': 1}}]}
+    path = f'/allocations/{uuid.uuid4()}'
+    conf.set_override('max_json_depth', 3, 'api')
+    shallow = Client(webtest.TestApp(deploy.loadapp(conf, db)))
+    before = scenarios.snapshot(client)
+    response = shallow.request('PUT', path, body, version='1.0', status=400)
+    assert 'nests deeper than 3 levels' in scenarios.error_of(
+        response)['detail']
+    assert scenarios.snapshot(client) == before
+    conf.set_override('max_json_depth', 4, 'api')
+    Client(webtest.TestApp(deploy.loadapp(conf, db))).request(
+        'PUT', path, body, version='1.0', status=204)
+    deep = b'{"name": "a", "x": ' + b'{"y": ' * 8 + b'1' + b'}' * 9
+    response = scenarios.raw(client, 'POST', '/resource_providers', deep)
+    assert response.status_int == 400
+    assert 'nests deeper than 8 levels' in scenarios.error_of(
+        response)['detail']
 
 
 class _Trap:

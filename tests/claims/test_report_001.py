@@ -1,7 +1,9 @@
 """Claims of seeds/001_326b306a937feeea.txt, checked against the service."""
 
+import contextlib
 import multiprocessing
 import threading
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -9,11 +11,15 @@ import webtest
 from sqlalchemy import event
 
 from placement_min import deploy
+from placement_min import errors
 from placement_min.storage import database
+from placement_min.storage import resource_provider as rp_storage
+from placement_min.storage import tables
 from tests.claims import scenarios
 from tests.conftest import Client
 
 INVENTORY = scenarios.INVENTORY
+RP = tables.resource_providers
 
 
 # R001-1 -------------------------------------------------------------------
@@ -105,6 +111,105 @@ def test_r001_1_generation_check_holds_across_processes(client, conf):
         process.join(60)
     assert sorted(s for s, _ in statuses) == [200, 409, 409]
     _assert_only_the_winner_stored(client, rp, statuses)
+
+
+def _provider_row(conn, rp_uuid):
+    return conn.execute(sa.select(RP.c.id, RP.c.generation)
+                        .where(RP.c.uuid == rp_uuid)).one()
+
+
+def test_r001_1_the_update_refuses_a_generation_another_connection_moved(
+        client, db, conf):
+    """The compare-and-set is the UPDATE's own condition: a writer read
+    generation g, then another connection (another engine, as another
+    worker has) committed g + 1; the writer's UPDATE with g must change
+    no row, whatever the writer checked before."""
+    rp = client.create_provider('rp', INVENTORY)
+    with db.engine.connect() as conn:
+        read = _provider_row(conn, rp['uuid'])
+    other_db = database.Database.from_conf(conf)
+    try:
+        with other_db.write_engine.begin() as conn:
+            assert rp_storage.bump_generation(
+                conn, read.id, read.generation, rp['uuid']) == (
+                    read.generation + 1)
+    finally:
+        other_db.engine.dispose()
+    with pytest.raises(errors.ConcurrentUpdate):
+        with db.write_engine.begin() as conn:
+            rp_storage.bump_generation(conn, read.id, read.generation,
+                                       rp['uuid'])
+    with db.engine.connect() as conn:
+        assert _provider_row(conn, rp['uuid']).generation == (
+            read.generation + 1)
+
+
+@contextlib.contextmanager
+def _generation_moved_before_every_compare_and_set(db):
+    """Before each UPDATE of a provider's generation, move every
+    provider's generation on, as a write committed between the handler's
+    read and its UPDATE would have.
+
+    NOTE: on SQLite the handler's transaction holds the write lock from
+    its first statement, so no other connection could write then; the
+    move runs on the handler's own connection, where the UPDATE sees it
+    exactly as it would see a commit from elsewhere (and it is undone
+    with the handler's transaction).
+    """
+    moves = []
+
+    def move(conn, _cursor, statement, _parameters, _context, _many):
+        if statement.startswith('UPDATE resource_providers SET generation'):
+            cursor = conn.connection.dbapi_connection.cursor()
+            cursor.execute('UPDATE resource_providers '
+                           'SET generation = generation + 1')
+            cursor.close()
+            moves.append(statement)
+
+    event.listen(db.engine, 'before_cursor_execute', move)
+    try:
+        yield moves
+    finally:
+        event.remove(db.engine, 'before_cursor_execute', move)
+
+
+def _generation_guarded_writes(rp):
+    """(method, path, body) of each write that bumps ``rp``'s
+    generation."""
+    base = f'/resource_providers/{rp["uuid"]}'
+    return [
+        ('PUT', base + '/inventories',
+         {'resource_provider_generation': rp['generation'],
+          'inventories': {'VCPU': {'total': 4}}}),
+        ('PUT', base + '/inventories/VCPU',
+         {'resource_provider_generation': rp['generation'], 'total': 4}),
+        ('POST', base + '/inventories',
+         {'resource_class': 'DISK_GB', 'total': 10}),
+        ('DELETE', base + '/inventories/VCPU', None),
+        ('DELETE', base + '/inventories', None),
+        ('PUT', f'/allocations/{uuid.uuid4()}',
+         {'allocations': {rp['uuid']: {'resources': {'VCPU': 1}}},
+          'project_id': 'p', 'user_id': 'u', 'consumer_generation': None,
+          'consumer_type': 'INSTANCE'}),
+        ('DELETE', base, None),
+    ]
+
+
+def test_r001_1_a_commit_between_read_and_update_wins(client, db):
+    """Every write that bumps a generation, through its handler, with the
+    generation moved after the handler read it: each is 409
+    placement.concurrent_update and changes nothing, on any database."""
+    rp = client.create_provider('rp', INVENTORY)
+    before = scenarios.snapshot(client)
+    for method, path, body in _generation_guarded_writes(rp):
+        with _generation_moved_before_every_compare_and_set(db) as moves:
+            response = client.request(method, path, body)
+        assert moves, (method, path)
+        assert response.status_int == 409, (method, path, response.body)
+        error = scenarios.error_of(response)
+        assert error['code'] == 'placement.concurrent_update', (method, path)
+        assert rp['uuid'] in error['detail']
+    assert scenarios.snapshot(client) == before
 
 
 # R001-2 -------------------------------------------------------------------

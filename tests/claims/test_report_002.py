@@ -200,25 +200,35 @@ def test_r002_3_forbidden_writes_change_nothing(client):
     assert scenarios.snapshot(client) == before
 
 
+BAD_BODIES = [
+    (b'{"no": "schema"}', 'application/json'),
+    (b'{"x": NaN', 'application/json'),
+    (b'x=1', 'text/plain'),
+]
+
+
 def test_r002_3_policy_is_checked_before_body_and_object(client):
     """A denied caller learns nothing: not whether the object exists, nor
-    what is wrong with the body."""
-    rp = client.create_provider('rp', INVENTORY)
+    what is wrong with the body, for every write that takes a body."""
+    targets = scenarios.write_targets(client)
     missing = str(uuid.uuid4())
+    targets += [('PUT', f'/resource_providers/{missing}', 'latest', None),
+                ('PUT', f'/resource_providers/{missing}/inventories',
+                 'latest', None)]
+    before = scenarios.snapshot(client)
     for headers in DENIED_WRITERS:
-        token = headers['X-Auth-Token']
-        for path in (f'/resource_providers/{rp["uuid"]}',
-                     f'/resource_providers/{missing}'):
+        for method, path, version, _body in targets:
+            for body, content_type in BAD_BODIES:
+                response = scenarios.raw(
+                    client, method, path, body, content_type=content_type,
+                    token=headers['X-Auth-Token'], version=version,
+                    headers=headers)
+                assert response.status_int == 403, (
+                    headers, method, path, body, response.body)
+        for path in (targets[1][1], f'/resource_providers/{missing}'):
             client.request('GET', path, token=None, headers=headers,
                            status=403)
-            client.request('PUT', path, {'no': 'schema'}, token=None,
-                           headers=headers, status=403)
-            assert scenarios.raw(client, 'PUT', path, b'{"x": NaN',
-                                 token=token,
-                                 headers=headers).status_int == 403
-            assert scenarios.raw(client, 'PUT', path, b'x=1', token=token,
-                                 headers=headers,
-                                 content_type='text/plain').status_int == 403
+    assert scenarios.snapshot(client) == before
 
 
 # R002-4 -------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """/allocations/{consumer_uuid} and provider allocations (doc/api.md
-sections 8, 13 and 14).
+sections 8, 14 and 15).
 
 Every refused write is checked to leave the allocations and every
 provider generation exactly as they were.

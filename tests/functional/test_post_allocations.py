@@ -1,6 +1,6 @@
 """POST /allocations: the allocations of several consumers replaced in
 one transaction (1.13+), as Nova moves them on every migration
-(doc/api.md section 11).
+(doc/api.md section 12).
 
 Every refused write is checked to leave every consumer and every
 provider generation exactly as they were.

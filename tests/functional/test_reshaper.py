@@ -1,7 +1,7 @@
 """POST /reshaper (1.30+): inventories of several providers and the
 allocations on them replaced in one transaction, as a driver that moves
 inventory into a provider tree (NUMA nodes, vGPUs) does through Nova
-(doc/api.md section 12).
+(doc/api.md section 13).
 
 Every refused reshape is checked to change nothing at all.
 """

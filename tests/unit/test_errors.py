@@ -4,6 +4,7 @@ import inspect
 
 import pytest
 import webtest
+from oslo_config import cfg
 
 from placement_min import environ_keys
 from placement_min import errors
@@ -43,7 +44,8 @@ def _app_raising(exc: Exception) -> webtest.TestApp:
                 'policy': None, 'path': {}, 'query_at': lambda s, v: {},
                 'body_at': lambda s, v: None, 'precheck': None})()
             return handler, {}
-    app = PlacementApp(db=None, max_json_depth=8, router=Router())
+    app = PlacementApp(db=None, max_json_depth=8, router=Router(),
+                      conf=cfg.ConfigOpts())
 
     def with_version(environ, start_response):
         environ[environ_keys.MICROVERSION] = microversion.MAX_VERSION

@@ -12,6 +12,8 @@ counted: the driver sends it through the connection, not a cursor.
 import pytest
 from sqlalchemy import event
 
+from placement_min.storage import aggregate as aggregate_storage
+from placement_min.storage import trait as trait_storage
 from tests import personas
 
 STANDARD = {
@@ -230,6 +232,56 @@ def test_reshape_of_three_providers(client, provider, statements, begin,
     reshape(False, False)
     reshape(True, True)
     assert len(statements) == begin + 4 + 3 + 3 + 3
+
+
+def _candidate_world(client, db, trees: int) -> None:
+    """``trees`` compute nodes, each with two NUMA children holding a
+    VF-bearing PF, and one DISK_GB sharing provider in their aggregate."""
+    agg = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa'
+    share = client.create_provider('share', {'DISK_GB': {'total': 1000}})
+    generation = trait_storage.set_for_provider(
+        db, share['uuid'], ['MISC_SHARES_VIA_AGGREGATE'],
+        share['generation'])[0]
+    aggregate_storage.set_for_provider(db, share['uuid'], [agg], generation)
+    for n in range(trees):
+        cn = client.create_provider(f'cn{n}', STANDARD)
+        aggregate_storage.set_for_provider(db, cn['uuid'], [agg],
+                                           cn['generation'])
+        for numa in range(2):
+            node = client.create_provider(
+                f'cn{n}-numa{numa}', {'MEMORY_MB': {'total': 1024}},
+                parent=cn['uuid'])
+            trait_storage.set_for_provider(db, node['uuid'],
+                                           ['HW_NUMA_ROOT'],
+                                           node['generation'])
+            client.create_provider(f'cn{n}-pf{numa}',
+                                   {'SRIOV_NET_VF': {'total': 8}},
+                                   parent=node['uuid'])
+
+
+@pytest.mark.parametrize('trees, query', [
+    (1, 'resources=VCPU:1'),
+    (12, 'resources=VCPU:1,DISK_GB:10&required=!CUSTOM_NOT_THERE'),
+    (12, 'resources=VCPU:1&resources1=SRIOV_NET_VF:1&resources2='
+         'SRIOV_NET_VF:1&resources3=MEMORY_MB:10&required_numa='
+         'HW_NUMA_ROOT&group_policy=isolate&same_subtree=1,_numa&'
+         'root_required=!COMPUTE_STATUS_DISABLED&limit=5'),
+])
+def test_allocation_candidates_are_two_reads(client, db, statements,
+                                             begin, trees, query):
+    """The class and trait names, then the providers of the relevant
+    trees with their inventory, usage, traits and aggregates: the same
+    two statements (after SQLite's BEGIN, which fixes the snapshot)
+    whatever the number of providers and groups
+    (doc/allocation-candidates.md)."""
+    trait_storage.ensure(db, 'CUSTOM_NOT_THERE')
+    _candidate_world(client, db, trees)
+    for _attempt in range(2):
+        statements.clear()
+        response = client.request('GET', f'/allocation_candidates?{query}',
+                                  status=200)
+    assert response.json['allocation_requests']
+    assert len(statements) == begin + 2
 
 
 AGGREGATES = [f'aaaaaaaa-0000-4000-8000-{n:012d}' for n in range(4)]

@@ -1,0 +1,542 @@
+"""Allocation candidates: combining providers in memory, pruned early.
+
+The storage layer hands over every provider of the trees that could
+serve (``storage.allocation_candidate.World``); this module finds the
+combinations, per anchor tree, by a depth-first search that drops a
+partial combination as soon as it breaks capacity, ``isolate``,
+``same_subtree`` or the nested rule below 1.29, stops at the limit, the
+cap or the work budget, and merges identical candidates.
+doc/allocation-candidates.md explains the design and its bounds.
+"""
+
+import logging
+import random
+import time
+from collections.abc import Iterator, Sequence
+from typing import NamedTuple
+
+from placement_min import microversion as mv
+from placement_min.filters import MemberOf
+from placement_min.filters import Required
+from placement_min.request_groups import CandidateRequest
+from placement_min.request_groups import RequestGroup
+from placement_min.storage.allocation_candidate import SHARING_TRAIT
+from placement_min.storage.allocation_candidate import Provider
+from placement_min.storage.allocation_candidate import World
+
+LOG = logging.getLogger(__name__)
+
+_NO_TRAITS = Required()
+_NO_AGGREGATES = MemberOf()
+# Search steps between two looks at the clock: 256.
+_CLOCK_MASK = 255
+
+# ((class, amount), ...): what a slot asks of one provider.
+Resources = tuple[tuple[str, int], ...]
+# ((provider id, class), amount), ...: what a candidate allocates.
+Allocations = tuple[tuple[tuple[int, str], int], ...]
+
+
+class Settings(NamedTuple):
+    """The [placement] options the search follows."""
+
+    randomize: bool = False
+    max_candidates: int = -1
+    breadth_first: bool = False
+    budget_ms: int = 3000
+
+
+class Candidate(NamedTuple):
+    """One allocation request: (((provider id, class), amount), ...) in
+    a canonical order, and ((suffix, (provider id, ...)), ...) per group
+    (from 1.34; empty before)."""
+
+    allocations: Allocations
+    mappings: tuple[tuple[str, tuple[int, ...]], ...]
+
+
+class Result(NamedTuple):
+    candidates: list[Candidate]
+    cut: bool           # the budget ended the search
+
+
+class _BudgetSpent(Exception):
+    pass
+
+
+def traits_match(wanted: Required, held: set[str]) -> bool:
+    return (wanted.all_of <= held and not (wanted.none_of & held)
+            and all(any_of & held for any_of in wanted.any_of))
+
+
+def aggregates_match(wanted: MemberOf, member: set[str]) -> bool:
+    return (not (wanted.none_of & member)
+            and all(any_of & member for any_of in wanted.any_of))
+
+
+class _Slot(NamedTuple):
+    """One step of the search: a class of the unsuffixed group, or a
+    whole suffixed group. ``by_root`` lists, per tree, the ids of the
+    providers that pass the slot's own tests."""
+
+    group: RequestGroup
+    resources: Resources
+    by_root: dict[int, list[int]]
+    sharing: tuple[int, ...]  # passing sharing providers
+    same_as_previous: bool    # interchangeable with the slot before it
+
+
+class _Search:
+    """The state of one request's search over every anchor."""
+
+    def __init__(self, request: CandidateRequest, world: World,
+                 version: mv.Version, settings: Settings) -> None:
+        self.request = request
+        self.providers = world.providers
+        self.version = version
+        self.settings = settings
+        self.isolate = request.group_policy == 'isolate'
+        self.show_mappings = version >= mv.CANDIDATES_MAPPINGS
+        # Below 1.29, with any nested provider in the database, one tree
+        # may give at most one provider to a candidate.
+        self.one_per_tree = bool(world.nested)
+        self.trees: dict[int, list[int]] = {}
+        for rp in self.providers.values():
+            self.trees.setdefault(rp.root_id, []).append(rp.id)
+        self.sharing_ids = {rp.id for rp in self.providers.values()
+                            if SHARING_TRAIT in rp.traits}
+        self.with_class: dict[str, list[Provider]] = {}
+        for rp in self.providers.values():
+            for rc in rp.inventories:
+                self.with_class.setdefault(rc, []).append(rp)
+        self.unsuffixed = next((g for g in request.groups
+                                if not g.suffixed), None)
+        self.roots_by_uuid = {rp.uuid: rp.root_id
+                              for rp in self.providers.values()}
+        self.slots = self._slots()
+        self.subtrees = [set(s) for s in request.same_subtree]
+        self.last_of_subtree = self._last_slot_of_subtrees()
+        self.last_unsuffixed = max(
+            (i for i, s in enumerate(self.slots) if not s.group.suffixed),
+            default=-1)
+        # The slot after which the unsuffixed group's suppliers must hold
+        # its traits together (-1: it asks for none).
+        wanted = self.unsuffixed.traits if self.unsuffixed else _NO_TRAITS
+        self.unsuffixed_traits = wanted
+        self.traits_checked_at = (
+            self.last_unsuffixed if wanted.all_of or wanted.any_of else -1)
+        # The unsuffixed group alone, and no sharing provider: a tree of
+        # one provider needs no combining at all (``_lone``).
+        self.lone_providers = (
+            not self.sharing_ids and self.unsuffixed is not None
+            and len(request.groups) == 1)
+        self.lone_items = (sorted(self.unsuffixed.resources.items())
+                           if self.unsuffixed else [])
+        # Whether each slot's provider must differ from every other
+        # suffixed group's (isolate).
+        self.exclusive = [self.isolate and slot.group.suffixed
+                          for slot in self.slots]
+        self.interchangeable = [s.same_as_previous for s in self.slots]
+        # (suffix, slot index) of the suffixed groups, by suffix.
+        self.suffixed_slots = sorted((s.group.suffix, i)
+                                     for i, s in enumerate(self.slots)
+                                     if s.group.suffixed)
+        self._ancestors: dict[int, frozenset[int]] = {}
+        self.steps = 0
+        self.deadline = time.monotonic() + settings.budget_ms / 1000.0
+
+    # -- what each slot may use ------------------------------------------
+
+    def _tree_of(self, uuid: str | None) -> int | None:
+        """Root id of the provider ``uuid``; -1 if it is not known."""
+        if uuid is None:
+            return None
+        return self.roots_by_uuid.get(uuid, -1)
+
+    def _member_aggregates(self, rp: Provider) -> set[str]:
+        """Aggregates that count for the unsuffixed group: the
+        provider's own, and unless it is a sharing provider its root's."""
+        if rp.id in self.sharing_ids or rp.root_id == rp.id:
+            return rp.aggregates
+        return rp.aggregates | self.providers[rp.root_id].aggregates
+
+    def _passes(self, group: RequestGroup, resources: Resources,
+                rp: Provider, tree: int | None) -> bool:
+        if tree is not None and rp.root_id != tree:
+            return False
+        for rc, amount in resources:
+            inventory = rp.inventories.get(rc)
+            if inventory is None or not inventory.fits(amount):
+                return False
+        if group.traits == _NO_TRAITS and group.aggregates == _NO_AGGREGATES:
+            return True
+        if group.suffixed:
+            return (traits_match(group.traits, rp.traits)
+                    and aggregates_match(group.aggregates, rp.aggregates))
+        if group.traits.none_of & rp.traits:
+            return False
+        root = self.providers[rp.root_id]
+        if group.aggregates.none_of & (rp.aggregates | root.aggregates):
+            return False
+        member = self._member_aggregates(rp)
+        return all(any_of & member for any_of in group.aggregates.any_of)
+
+    def _slot(self, group: RequestGroup, resources: Resources,
+              previous: _Slot | None) -> _Slot:
+        tree = self._tree_of(group.in_tree)
+        # Only providers with inventory of the slot's first class can
+        # pass (any provider, for a resourceless group).
+        considered = (self.with_class.get(resources[0][0], ())
+                      if resources else self.providers.values())
+        passing = [rp.id for rp in considered
+                   if self._passes(group, resources, rp, tree)]
+        by_root: dict[int, list[int]] = {}
+        for rp_id in sorted(passing):
+            by_root.setdefault(self.providers[rp_id].root_id,
+                               []).append(rp_id)
+        same = (previous is not None and previous.group.suffixed
+                and group.suffixed and not self.show_mappings
+                and previous.group[1:] == group[1:])
+        return _Slot(group, resources, by_root,
+                     tuple(sorted(p for p in passing
+                                  if p in self.sharing_ids)), same)
+
+    def _slots(self) -> list[_Slot]:
+        slots: list[_Slot] = []
+        in_subtree = [s for subtree in self.request.same_subtree
+                      for s in subtree]
+        suffixed = sorted(
+            (g for g in self.request.groups if g.suffixed),
+            key=lambda g: (g.suffix not in in_subtree,
+                           in_subtree.index(g.suffix)
+                           if g.suffix in in_subtree else 0,
+                           sorted(g.resources.items()), g.suffix))
+        if self.unsuffixed is not None:
+            for rc, amount in sorted(self.unsuffixed.resources.items()):
+                slots.append(self._slot(self.unsuffixed, ((rc, amount),),
+                                        None))
+        for group in suffixed:
+            slots.append(self._slot(group,
+                                    tuple(sorted(group.resources.items())),
+                                    slots[-1] if slots else None))
+        return slots
+
+    def _last_slot_of_subtrees(self) -> dict[int, list[set[str]]]:
+        last: dict[int, list[set[str]]] = {}
+        for subtree in self.subtrees:
+            index = max(i for i, s in enumerate(self.slots)
+                        if s.group.suffix in subtree)
+            last.setdefault(index, []).append(subtree)
+        return last
+
+    # -- anchors -----------------------------------------------------------
+
+    def _anchor_ok(self, root_id: int) -> bool:
+        root = self.providers[root_id]
+        if self.request.root_traits != _NO_TRAITS and not traits_match(
+                self.request.root_traits, root.traits):
+            return False
+        group = self.unsuffixed
+        if group is None:
+            return True
+        if group.in_tree is not None and self._tree_of(
+                group.in_tree) != root_id:
+            return False
+        return not (group.aggregates.none_of & root.aggregates)
+
+    def _sharing_for(self, root_id: int) -> set[int]:
+        """Sharing providers outside the tree that share an aggregate
+        with one of its providers."""
+        if not self.sharing_ids:
+            return set()
+        tree = self.trees[root_id]
+        aggregates: set[str] = set().union(*(self.providers[p].aggregates
+                                             for p in tree))
+        return {s for s in self.sharing_ids
+                if self.providers[s].root_id != root_id
+                and self.providers[s].aggregates & aggregates}
+
+    def _options(self, root_id: int) -> list[list[int]] | None:
+        sharing = self._sharing_for(root_id)
+        options = []
+        for slot in self.slots:
+            found = list(slot.by_root.get(root_id, ()))
+            if sharing:
+                found += [s for s in slot.sharing if s in sharing]
+            if not found:
+                return None
+            options.append(found)
+        if self.isolate and not self._can_isolate(options):
+            return None
+        return options
+
+    def _can_isolate(self, options: list[list[int]]) -> bool:
+        """A matching of suffixed slots to distinct providers exists."""
+        owner: dict[int, int] = {}
+
+        def assign(i: int, seen: set[int]) -> bool:
+            for p in options[i]:
+                if p in seen:
+                    continue
+                seen.add(p)
+                if p not in owner or assign(owner[p], seen):
+                    owner[p] = i
+                    return True
+            return False
+
+        return all(assign(i, set()) for i, slot in enumerate(self.slots)
+                   if slot.group.suffixed)
+
+    # -- the search --------------------------------------------------------
+
+    def _tick(self) -> None:
+        self.steps += 1
+        if (not self.steps & _CLOCK_MASK
+                and time.monotonic() > self.deadline):
+            raise _BudgetSpent()
+
+    def _ancestors_of(self, rp_id: int) -> frozenset[int]:
+        found = self._ancestors.get(rp_id)
+        if found is None:
+            chain: list[int] = []
+            current: int | None = rp_id
+            while current is not None:
+                chain.append(current)
+                current = self.providers[current].parent_id
+            found = self._ancestors[rp_id] = frozenset(chain)
+        return found
+
+    def subtree_ok(self, chosen: list[int], upto: int,
+                   complete: Sequence[set[str]]) -> bool:
+        """``same_subtree``: the providers chosen so far for the groups
+        of each set are in one tree; for a set whose last group was just
+        placed, one of them is an ancestor-or-self of all."""
+        for subtree in self.subtrees:
+            members = [chosen[i] for i in range(upto + 1)
+                       if self.slots[i].group.suffix in subtree]
+            if len({self.providers[p].root_id for p in members}) > 1:
+                return False
+        for subtree in complete:
+            placed = {chosen[i] for i in range(upto + 1)
+                      if self.slots[i].group.suffix in subtree}
+            common = frozenset.intersection(
+                *(self._ancestors_of(p) for p in placed))
+            if not common & placed:
+                return False
+        return True
+
+    def unsuffixed_traits_ok(self, chosen: list[int]) -> bool:
+        held: set[str] = set()
+        for i in range(self.last_unsuffixed + 1):
+            held |= self.providers[chosen[i]].traits
+        return traits_match(self.unsuffixed_traits, held)
+
+    def anchor(self, root_id: int) -> Iterator[Candidate]:
+        """The candidates anchored at ``root_id`` (repeats included)."""
+        self._tick()
+        if not self._anchor_ok(root_id):
+            return
+        if self.lone_providers and len(self.trees[root_id]) == 1:
+            yield from self._lone(root_id)
+            return
+        options = self._options(root_id)
+        if options is None:
+            return
+        if all(len(choices) == 1 for choices in options):
+            # One provider per slot (a flat tree, no sharing): one
+            # combination to check, no search to set up.
+            combination = _Combination(self)
+            if all(combination.place(i, choices[0])
+                   for i, choices in enumerate(options)):
+                yield self._candidate(combination.placed, combination.chosen)
+            return
+        yield from self._walk(options)
+
+    def _lone(self, root_id: int) -> Iterator[Candidate]:
+        """A tree of one provider, for a request of the unsuffixed group
+        alone, with no sharing provider anywhere: the candidate is that
+        provider with every class, if it passed every slot (each amount
+        alone is all it must fit) and holds the group's traits."""
+        if not all(slot.by_root.get(root_id) for slot in self.slots):
+            return
+        if self.traits_checked_at >= 0 and not traits_match(
+                self.unsuffixed_traits, self.providers[root_id].traits):
+            return
+        yield Candidate(
+            tuple(((root_id, rc), amount) for rc, amount in self.lone_items),
+            (('', (root_id,)),) if self.show_mappings else ())
+
+    def _walk(self, options: list[list[int]]) -> Iterator[Candidate]:
+        """Depth-first over the slots, one frame (no recursion): at each
+        level the next option that keeps the combination valid, back up
+        a level when none is left."""
+        combination = _Combination(self)
+        place, unplace = combination.place, combination.unplace
+        isolated = combination.isolated
+        interchangeable = self.interchangeable
+        exclusive = self.exclusive
+        last = len(options) - 1
+        next_option = [0] * len(options)
+        level = 0
+        while level >= 0:
+            choices = options[level]
+            index = next_option[level]
+            while index < len(choices):
+                self._tick()
+                p = choices[index]
+                # The cheapest test first, without a call.
+                if not (exclusive[level] and p in isolated) and place(
+                        level, p):
+                    break
+                index += 1
+            next_option[level] = index + 1
+            if index == len(choices):
+                level -= 1
+                if level >= 0:
+                    unplace(level, combination.chosen[level])
+            elif level == last:
+                yield self._candidate(combination.placed, combination.chosen)
+                unplace(level, choices[index])
+            else:
+                level += 1
+                next_option[level] = (index if interchangeable[level]
+                                      else 0)
+
+    def _candidate(self, placed: dict[tuple[int, str], int],
+                   chosen: list[int]) -> Candidate:
+        allocations = tuple(sorted(placed.items()))
+        if not self.show_mappings:
+            return Candidate(allocations, ())
+        mappings: tuple[tuple[str, tuple[int, ...]], ...] = tuple(
+            (suffix, (chosen[i],)) for suffix, i in self.suffixed_slots)
+        if self.unsuffixed is not None:
+            mappings = (('', tuple(sorted({chosen[i] for i in range(
+                self.last_unsuffixed + 1)}))),) + mappings
+        return Candidate(allocations, mappings)
+
+    def _anchors(self) -> Iterator[Candidate]:
+        roots = sorted(self.trees)
+        if not self.settings.breadth_first:
+            for root_id in roots:
+                yield from self.anchor(root_id)
+            return
+        walking = [self.anchor(r) for r in roots]
+        while walking:
+            still = []
+            for walker in walking:
+                found = next(walker, None)
+                if found is not None:
+                    yield found
+                    still.append(walker)
+            walking = still
+
+    def run(self) -> Result:
+        settings, limit = self.settings, self.request.limit
+        wanted = None
+        if limit is not None and not settings.randomize:
+            wanted = limit
+        if settings.max_candidates >= 0:
+            wanted = (settings.max_candidates if wanted is None
+                      else min(wanted, settings.max_candidates))
+        seen: set[Candidate] = set()
+        found: list[Candidate] = []
+        cut = False
+        if wanted != 0 and self.slots:
+            try:
+                for candidate in self._anchors():
+                    if candidate in seen:
+                        continue
+                    seen.add(candidate)
+                    found.append(candidate)
+                    if wanted is not None and len(found) >= wanted:
+                        break
+            except _BudgetSpent:
+                cut = True
+        if limit is not None and limit < len(found):
+            found = (random.sample(found, limit) if settings.randomize
+                     else found[:limit])
+        elif settings.randomize:
+            random.shuffle(found)
+        return Result(found, cut)
+
+
+class _Combination:
+    """A partial combination: what is placed where, checked and undone
+    one slot at a time (doc/allocation-candidates.md, section 3)."""
+
+    def __init__(self, search: _Search) -> None:
+        self.search = search
+        count = len(search.slots)
+        # (provider, class) -> sum
+        self.placed: dict[tuple[int, str], int] = {}
+        self.isolated: set[int] = set()         # providers of suffixed
+        # root -> [provider, uses]
+        self.tree_users: dict[int, list[int]] = {}
+        # The provider of each slot placed so far (-1: not placed yet).
+        self.chosen: list[int] = [-1] * count
+        self.exclusive = search.exclusive
+
+    def _fits(self, rp: Provider, resources: Resources) -> bool:
+        for rc, amount in resources:
+            before = self.placed.get((rp.id, rc))
+            if before:
+                inventory = rp.inventories[rc]
+                total = before + amount
+                if (total > inventory.max_unit
+                        or inventory.used + total > inventory.capacity):
+                    return False
+        return True
+
+    def place(self, i: int, p: int) -> bool:
+        """Put provider ``p`` in slot ``i`` if the combination stays
+        valid; False (and nothing changed) if not."""
+        search = self.search
+        slot = search.slots[i]
+        rp = search.providers[p]
+        isolated = self.exclusive[i]
+        if isolated and p in self.isolated:
+            return False
+        if not self._fits(rp, slot.resources):
+            return False
+        if search.one_per_tree:
+            user = self.tree_users.get(rp.root_id)
+            if user is not None and user[0] != p:
+                return False
+        self.chosen[i] = p
+        if search.subtrees and not search.subtree_ok(
+                self.chosen, i, search.last_of_subtree.get(i, ())):
+            return False
+        if (i == search.traits_checked_at
+                and not search.unsuffixed_traits_ok(self.chosen)):
+            return False
+        for rc, amount in slot.resources:
+            self.placed[(p, rc)] = self.placed.get((p, rc), 0) + amount
+        if isolated:
+            self.isolated.add(p)
+        if search.one_per_tree:
+            self.tree_users.setdefault(rp.root_id, [p, 0])[1] += 1
+        return True
+
+    def unplace(self, i: int, p: int) -> None:
+        search = self.search
+        slot = search.slots[i]
+        for rc, amount in slot.resources:
+            left = self.placed[(p, rc)] - amount
+            if left:
+                self.placed[(p, rc)] = left
+            else:
+                del self.placed[(p, rc)]
+        if self.exclusive[i]:
+            self.isolated.discard(p)
+        if search.one_per_tree:
+            root_id = search.providers[p].root_id
+            user = self.tree_users[root_id]
+            user[1] -= 1
+            if not user[1]:
+                del self.tree_users[root_id]
+
+
+def find(request: CandidateRequest, world: World, version: mv.Version,
+         settings: Settings) -> Result:
+    """The distinct candidates for ``request``, at most ``limit``."""
+    return _Search(request, world, version, settings).run()
