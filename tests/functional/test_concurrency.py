@@ -272,15 +272,22 @@ RESHAPES = 10
 
 def _holder(session, url: str, uuids: list[str]) -> tuple[str, dict]:
     """The provider that has the VCPU inventory now, and the
-    generations of all."""
-    generations, holder = {}, None
-    for rp_uuid in uuids:
-        shown = session.get(f'{url}/resource_providers/{rp_uuid}/'
-                            'inventories', timeout=30).json()
-        generations[rp_uuid] = shown['resource_provider_generation']
-        if 'VCPU' in shown['inventories']:
-            holder = rp_uuid
-    return holder, generations
+    generations of all.
+
+    The providers are read one after the other, so a reshape between
+    the two reads can hide the inventory from both: then they are read
+    again.
+    """
+    while True:
+        generations, holder = {}, None
+        for rp_uuid in uuids:
+            shown = session.get(f'{url}/resource_providers/{rp_uuid}/'
+                                'inventories', timeout=30).json()
+            generations[rp_uuid] = shown['resource_provider_generation']
+            if 'VCPU' in shown['inventories']:
+                holder = rp_uuid
+        if holder is not None:
+            return holder, generations
 
 
 def reshape_back_and_forth(url: str, tree: str, client: int) -> dict:
