@@ -196,8 +196,9 @@ def candidates(world: World, request: Request) -> set[Candidate]:
             if _combination_passes(world, request, combination):
                 results.add(_canonical(request, combination))
     if request.version < (1, 29) and world.has_nesting():
-        # Before nested providers were part of the API, a client could
-        # not read a result that uses two providers of one tree.
+        # Before 1.29 the API has no nested providers in candidates: a
+        # result taking from two providers of one tree is dropped as
+        # soon as any provider of the world has a parent.
         results = {r for r in results
                    if not _uses_two_of_one_tree(world, r)}
     return results
