@@ -187,7 +187,8 @@ def candidates(world: World, request: Request) -> set[Candidate]:
     _check_modelled(request)
     results = set()
     for anchor in world.roots():
-        if not _root_passes(world, anchor, request):
+        if not (_root_passes(world, anchor, request)
+                and _unsuffixed_anchor_passes(world, anchor, request)):
             continue
         usable = world.usable_by(anchor)
         choices = [list(_group_matches(world, usable, suffix, group))
@@ -227,6 +228,29 @@ def _root_passes(world: World, anchor: str, request: Request) -> bool:
     traits = world.providers[anchor].traits
     return (request.root_required <= traits
             and not request.root_forbidden & traits)
+
+
+def _unsuffixed_anchor_passes(world: World, anchor: str,
+                              request: Request) -> bool:
+    """The unsuffixed group's forbidden aggregates: neither a supplier
+    nor its root nor the anchor is in one, so an anchor in one anchors
+    nothing, even where sharing providers of other trees supply every
+    class of the group.
+
+    NOTE: the unsuffixed group's ``in_tree`` names the only anchor: its
+    suppliers lie in that tree, and the README's choices say that tree
+    is also the only one searched. (Read alone, "that tree only" would
+    also let another tree anchor the result when ``in_tree`` names a
+    sharing provider aggregated with it.)
+    """
+    group = request.groups.get(UNSUFFIXED)
+    if group is None:
+        return True
+    if group.in_tree is not None and (
+            group.in_tree not in world.providers
+            or world.root(group.in_tree) != anchor):
+        return False
+    return not world.providers[anchor].aggregates & group.forbidden_aggregates
 
 
 def fits_alone(world: World, uuid: str, resource_class: str,
@@ -279,11 +303,9 @@ def _unsuffixed_matches(world: World, usable: list[str],
                         for uuid in suppliers)
                 and all(_in_tree(world, uuid, group.in_tree)
                         for uuid in suppliers)):
-            # NOTE: in_tree on the unsuffixed group keeps every supplier
-            # inside that tree (so no outside sharing provider), and no
-            # more: like in_tree{S} naming a sharing provider, a tree
-            # that may use those suppliers can still anchor the result,
-            # with the other groups drawn from it.
+            # in_tree on the unsuffixed group keeps every supplier
+            # inside that tree (so no outside sharing provider); that
+            # tree is also the only anchor (_unsuffixed_anchor_passes).
             yield Match(UNSUFFIXED, supplies, suppliers)
 
 
@@ -317,8 +339,9 @@ def _unsuffixed_aggregates_pass(world: World, uuid: str,
     root's. Every supplier must pass (not one of them for the group).
     A sharing provider is a root here (World refuses others), so it is
     tested on its own aggregates alone, never on those of the tree it
-    serves: the anchor's aggregates matter only through the anchor's
-    own providers that supply.
+    serves: for member_of, the anchor's aggregates matter only through
+    the anchor's own providers that supply (the forbidden ones exclude
+    the anchor as well: _unsuffixed_anchor_passes).
     """
     provider = world.providers[uuid]
     effective = provider.aggregates | world.providers[

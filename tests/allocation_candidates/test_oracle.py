@@ -232,6 +232,31 @@ class TestSharingProviders:
             {'cn': {'VCPU': 1}, 'ss2': {'DISK_GB': 10}},
             {'1': ['cn'], '2': ['ss2']})}
 
+    def test_in_tree_of_the_unsuffixed_group_is_the_only_anchor(self):
+        # Its suppliers lie in that tree, and no other tree anchors the
+        # result (README, the choices of allocation candidates).
+        req = request(g=Group({'DISK_GB': 10}, in_tree='ss'),
+                      g1=Group({'VCPU': 1}))
+        assert answer(SHARED, req) == set()
+        req = request(g=Group({'DISK_GB': 10}, in_tree='ss'))
+        assert answer(SHARED, req) == {
+            result({'ss': {'DISK_GB': 10}}, {'': ['ss']})}
+
+    def test_forbidden_aggregate_of_the_unsuffixed_group_on_the_anchor(
+            self):
+        # The sharing provider is outside it, but the anchor is in it.
+        providers = [rp('cn', inventories={'VCPU': 4},
+                        aggregates=[AGG_A, AGG_B]),
+                     SHARED[1]]
+        req = request(g=Group({'DISK_GB': 10},
+                              forbidden_aggregates=frozenset([AGG_B])),
+                      g1=Group({'VCPU': 1}))
+        assert answer(providers, req) == set()
+        req = request(g=Group({'DISK_GB': 10},
+                              forbidden_aggregates=frozenset([AGG_B])))
+        assert answer(providers, req) == {
+            result({'ss': {'DISK_GB': 10}}, {'': ['ss']})}
+
     def test_two_sharing_providers_serve_each_other(self):
         providers = [SHARED[1],
                      rp('ip', inventories={'CUSTOM_FPGA': 2},
@@ -484,8 +509,8 @@ class TestProviderSummaries:
     def test_whole_trees_from_1_29(self):
         providers = SHARED + [rp('numa', 'cn', inventories={'VCPU': 2}),
                               rp('cn2', inventories={'VCPU': 8})]
-        req = request(g=Group({'DISK_GB': 10}, in_tree='ss'),
-                      g1=Group({'VCPU': 1}, in_tree='cn'),
+        req = request(g1=Group({'VCPU': 1}, in_tree='cn'),
+                      g2=Group({'DISK_GB': 10}, in_tree='ss'),
                       group_policy='none')
         world = oracle.World(providers)
         results = oracle.candidates(world, req)
