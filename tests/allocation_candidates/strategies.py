@@ -263,14 +263,18 @@ def requests(draw, world: oracle.World) -> oracle.Request:
 def _same_subtree(draw, suffixed: list[str],
                   resourceless: set[str]) -> tuple[tuple[str, ...], ...]:
     """One same_subtree with every resourceless group and the first
-    group (which has resources), sometimes more groups; sometimes one
-    more same_subtree over two groups, each checked on its own."""
+    group (which has resources), sometimes more groups, or, with two
+    resourceless groups, sometimes those two alone (valid: each is in a
+    same_subtree); sometimes one more same_subtree over two groups,
+    each checked on its own."""
     lists = []
     if resourceless:
         others = [s for s in suffixed[1:] if s not in resourceless]
         extra = draw(st.lists(st.sampled_from(others), unique=True)
                      if others else st.just([]))
         first = [suffixed[0], *sorted(resourceless), *extra]
+        if len(resourceless) >= 2 and _sometimes(draw):
+            first = sorted(resourceless)
         lists.append(tuple(draw(st.permutations(first))))
     if len(suffixed) >= 2 and _sometimes(draw):
         lists.append(tuple(draw(st.lists(st.sampled_from(suffixed),
