@@ -110,7 +110,9 @@ def _summary(version: mv.Version, rp: storage.Provider,
 def list_candidates(req: PlacementRequest) -> webob.Response:
     request = request_groups.request_from(req.query, req.version)
     world = storage.load(req.db, _amounts(request), request.trait_names(),
-                         req.version < mv.CANDIDATES_NESTED)
+                         req.version < mv.CANDIDATES_NESTED,
+                         any_sharing=any(not group.resources
+                                         for group in request.groups))
     result = candidate_search.find(request, world, req.version,
                                    _settings(req.conf))
     if result.cut:

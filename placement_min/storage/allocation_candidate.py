@@ -88,10 +88,13 @@ def _names(conn: sa.Connection, classes: set[str], traits: set[str],
     return found['c'], found['t'], (bool(found['n']) if ask_nested else None)
 
 
-def _relevant_roots(classes: int, sharing: bool) -> Select | Compound:
+def _relevant_roots(classes: int, sharing: bool,
+                    any_sharing: bool) -> Select | Compound:
     """Roots of the trees that could serve: those with a capable
     provider, and those sharing an aggregate with a capable sharing
-    provider (doc/allocation-candidates.md, section 1).
+    provider, or with any sharing provider when ``any_sharing`` (a
+    resourceless group may map to one that supplies nothing;
+    doc/allocation-candidates.md, section 1).
 
     For ``classes`` requested classes, each ``n`` given by the bind
     parameters ``rc_n`` (its id), ``smallest_n`` and ``largest_n``; the
@@ -121,10 +124,11 @@ def _relevant_roots(classes: int, sharing: bool) -> Select | Compound:
     # NOTE: sharing providers are few: each is tested for capacity on
     # its own, rather than through the list of every capable provider.
     sharing_providers = sa.select(link.c.resource_provider_id).where(
-        link.c.trait_id == sa.bindparam('sharing_trait'),
-        sa.exists().where(inv.c.resource_provider_id
-                          == link.c.resource_provider_id, capable)
-    ).correlate(None)
+        link.c.trait_id == sa.bindparam('sharing_trait')).correlate(None)
+    if not any_sharing:
+        sharing_providers = sharing_providers.where(sa.exists().where(
+            inv.c.resource_provider_id == link.c.resource_provider_id,
+            capable))
     shared_aggregates = sa.select(member.c.aggregate_id).where(
         member.c.resource_provider_id.in_(sharing_providers)
     ).correlate(None)
@@ -138,7 +142,8 @@ def _relevant_roots(classes: int, sharing: bool) -> Select | Compound:
 
 
 @functools.lru_cache(maxsize=64)
-def _world_query(classes: int, sharing: bool) -> Compound:
+def _world_query(classes: int, sharing: bool,
+                 any_sharing: bool) -> Compound:
     """Every provider of the relevant trees with each of its inventories
     and their usage ('i' rows), its traits ('t') and aggregates ('a'),
     in one statement: the trees are found once (a common table
@@ -148,7 +153,7 @@ def _world_query(classes: int, sharing: bool) -> Compound:
     exist), with bind parameters: building a statement costs more than
     running this one on a small database.
     """
-    roots = _relevant_roots(classes, sharing)
+    roots = _relevant_roots(classes, sharing, any_sharing)
     trees = (sa.select(RP.c.id, RP.c.uuid, RP.c.parent_provider_id,
                        RP.c.root_provider_id)
              .where(RP.c.root_provider_id.in_(roots)).cte('relevant'))
@@ -186,14 +191,15 @@ def _world_query(classes: int, sharing: bool) -> Compound:
 
 
 def _providers(conn: sa.Connection, class_ids: dict[str, int],
-               amounts: Amounts,
-               sharing_trait_id: int | None) -> dict[int, Provider]:
+               amounts: Amounts, sharing_trait_id: int | None,
+               any_sharing: bool) -> dict[int, Provider]:
     params: dict[str, int | None] = {'sharing_trait': sharing_trait_id}
     for n, rc in enumerate(sorted(amounts)):
         params.update({f'rc_{n}': class_ids[rc],
                        f'smallest_{n}': amounts[rc][0],
                        f'largest_{n}': amounts[rc][1]})
-    query = _world_query(len(amounts), sharing_trait_id is not None)
+    query = _world_query(len(amounts), sharing_trait_id is not None,
+                         any_sharing)
     providers: dict[int, Provider] = {}
     links = []
     for (kind, rp_id, uuid, parent, root, name, total, reserved, min_unit,
@@ -219,12 +225,14 @@ def _providers(conn: sa.Connection, class_ids: dict[str, int],
 
 @snapshot_reader
 def load(conn: sa.Connection, amounts: Amounts, traits: set[str],
-         ask_nested: bool) -> World:
+         ask_nested: bool, any_sharing: bool = False) -> World:
     """The providers of every tree that could serve a request.
 
     ``amounts`` maps each requested class to the smallest and largest
     amount any group asks of it; ``traits`` are the names the request
-    uses. Unknown classes or traits: 400.
+    uses. Unknown classes or traits: 400. ``any_sharing``: the
+    request has a resourceless group, which any sharing provider may
+    serve, capable or not.
     """
     class_ids, trait_ids, nested = _names(conn, set(amounts), traits,
                                           ask_nested)
@@ -235,4 +243,5 @@ def load(conn: sa.Connection, amounts: Amounts, traits: set[str],
     if unknown:
         raise errors.UnknownTraits(names=', '.join(unknown))
     return World(_providers(conn, class_ids, amounts,
-                            trait_ids.get(SHARING_TRAIT)), nested)
+                            trait_ids.get(SHARING_TRAIT), any_sharing),
+                 nested)

@@ -443,6 +443,20 @@ def test_same_subtree_and_resourceless_groups(cloud):
         assert list(request['allocations']) == request['mappings']['_vf']
 
 
+def test_resourceless_groups_may_map_to_a_sharing_provider_of_nothing(
+        cloud):
+    # A resourceless group matches a provider by its traits and
+    # aggregates; a sharing provider aggregated with the anchor tree
+    # qualifies even when it has none of the requested classes.
+    cloud.rp('cn', {'VCPU': {'total': 8}}, aggs=[AGG_A])
+    cloud.rp('ss', {'DISK_GB': {'total': 100}},
+             traits=[SHARES, 'CUSTOM_FAST'], aggs=[AGG_A])
+    found = cloud.mappings('resources1=VCPU:1&required_a=CUSTOM_FAST&'
+                           'required_b=CUSTOM_FAST&group_policy=none&'
+                           'same_subtree=_a,_b')
+    assert found == [{'1': ['cn'], '_a': ['ss'], '_b': ['ss']}]
+
+
 # Limits and order ---------------------------------------------------------
 
 def flat(cloud, count):
