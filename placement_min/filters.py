@@ -7,7 +7,8 @@ builds the query check (``placement_min.query``) in force at one
 microversion, since what a value may hold, and whether the parameter may
 be repeated, grows with the version; a refused value is a 400 naming the
 parameter, with the reason. Only the form is checked here: whether a
-trait or a resource class exists is for storage to say.
+trait or a resource class exists is for storage to say. doc/api.md
+section 19 describes what each filter accepts and keeps.
 """
 
 import re

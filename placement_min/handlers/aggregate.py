@@ -1,4 +1,5 @@
-"""/resource_providers/{uuid}/aggregates (1.1+)."""
+"""/resource_providers/{uuid}/aggregates (1.1+), as doc/api.md section
+17 describes them."""
 
 from typing import Any, cast
 

@@ -1,4 +1,5 @@
-"""/traits, /traits/{name} and /resource_providers/{uuid}/traits (1.6+)."""
+"""/traits, /traits/{name} and /resource_providers/{uuid}/traits (1.6+),
+as doc/api.md section 16 describes them."""
 
 import re
 from typing import Any

@@ -1,6 +1,7 @@
-"""Provider aggregates (1.1+), as README and openapi.json describe
-them: a bare list before 1.19, the list with a checked generation from
-1.19, and every spelling of a uuid normalised to one aggregate."""
+"""Provider aggregates (1.1+), as doc/api.md section 17, README and
+openapi.json describe them: a bare list before 1.19, the list with a
+checked generation from 1.19, and every spelling of a uuid normalised to
+one aggregate."""
 
 import email.utils
 

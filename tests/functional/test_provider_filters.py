@@ -1,6 +1,7 @@
-"""GET /resource_providers filters, as README and openapi.json describe
-them: member_of (1.3), resources (1.4), in_tree (1.14), required
-(1.18), with name and uuid; each tests the provider alone, all AND."""
+"""GET /resource_providers filters, as doc/api.md section 19, README and
+openapi.json describe them: member_of (1.3), resources (1.4), in_tree
+(1.14), required (1.18), with name and uuid; each tests the provider
+alone, all AND."""
 
 import uuid as uuidlib
 

@@ -1,5 +1,5 @@
 """/resource_providers and /resource_providers/{uuid} (doc/api.md
-section 5)."""
+sections 5 and 18)."""
 
 import uuid as uuidlib
 

@@ -1,6 +1,7 @@
-"""Traits and provider traits (1.6+), as README and openapi.json
-describe them: standard traits from os-traits, custom CUSTOM_ ones, the
-list filters, provider generations and the order of the errors."""
+"""Traits and provider traits (1.6+), as doc/api.md section 16, README and
+openapi.json describe them: standard traits from os-traits, custom
+CUSTOM_ ones, the list filters, provider generations and the order of
+the errors."""
 
 import email.utils
 
