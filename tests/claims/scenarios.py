@@ -2,7 +2,7 @@
 
 Several claims are about every response the service gives (security
 headers, content type, no cookies, no internals in errors), so the
-tests provoke each status the contract lists, from each layer that can
+tests provoke each status doc/api.md section 3 lists, from each layer that can
 answer, and check them all alike.
 """
 
@@ -16,7 +16,7 @@ UUID_TEXT = re.compile(r'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-'
                        r'[0-9a-f]{12}', re.IGNORECASE)
 
 
-# What an error detail must never show (contract, section 3).
+# What an error detail must never show (doc/api.md section 3).
 INTERNALS = ('Traceback', 'File "', '.py', 'sqlalchemy', 'sqlite',
              'SELECT ', 'INSERT ', 'UPDATE ', 'Exception', 'Error:',
              'RuntimeError', 'KeyError', 'placement_min.')
