@@ -7,16 +7,15 @@ line of the request carries its request id, even on a 401.
 from collections.abc import Iterable
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
-from oslo_policy import policy
-
 from placement_min import environ_keys
+from placement_min.context import Enforcer
 from placement_min.context import RequestContext
 
 
 class RequestContextMiddleware:
 
     def __init__(self, application: WSGIApplication,
-                 enforcer: policy.Enforcer) -> None:
+                 enforcer: Enforcer) -> None:
         self.application = application
         self.enforcer = enforcer
 

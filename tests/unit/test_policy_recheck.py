@@ -51,3 +51,43 @@ def test_files_are_not_searched_on_every_check(conf, tmp_path,
     for _ in range(100):
         assert enforcer.enforce(policies.LIST, {}, admin)
     assert len(searches) <= 2
+
+
+def test_remembered_decisions_follow_an_edit(conf, tmp_path, monkeypatch):
+    policy_file = tmp_path / 'policy.yaml'
+    policy_file.write_text(f'"{policies.LIST}": "rule:admin_api"\n')
+    _use_policy_file(conf, policy_file)
+    now = [1000.0]
+    monkeypatch.setattr(context.time, 'monotonic', lambda: now[0])
+    enforcer = context.create_enforcer(conf)
+    member, admin = _creds(['member']), _creds(['admin'])
+    assert not enforcer.allows(policies.LIST, {}, member)
+    assert enforcer.allows(policies.LIST, {}, admin)
+
+    policy_file.write_text(f'"{policies.LIST}": "role:member"\n')
+    now[0] += context.POLICY_RECHECK_INTERVAL
+    assert enforcer.allows(policies.LIST, {}, member)
+    assert not enforcer.allows(policies.LIST, {}, admin)
+
+
+def test_a_decision_is_evaluated_once_per_question(conf, tmp_path,
+                                                   monkeypatch):
+    _use_policy_file(conf, tmp_path / 'absent.yaml')
+    enforcer = context.create_enforcer(conf)
+    evaluated = []
+    original = enforcer.authorize
+
+    def counting(*args, **kwargs):
+        evaluated.append(args[0])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(enforcer, 'authorize', counting)
+    for _ in range(10):
+        assert enforcer.allows(policies.LIST, {}, _creds(['admin']))
+        assert not enforcer.allows(policies.LIST, {}, _creds(['member']))
+        assert not enforcer.allows(policies.LIST, {'project_id': 'x'},
+                                   _creds(['member']))
+    assert len(evaluated) == 3
+    enforcer.set_rules({}, overwrite=False)
+    assert enforcer.allows(policies.LIST, {}, _creds(['admin']))
+    assert len(evaluated) == 4
