@@ -8,7 +8,6 @@ from oslo_log import log as oslo_logging
 from oslo_middleware import cors
 from oslo_middleware import healthcheck
 from oslo_middleware import http_proxy_to_wsgi
-from oslo_middleware import request_id
 
 from placement_min import conf as placement_conf
 from placement_min import errors
@@ -24,6 +23,7 @@ from placement_min.middleware.body_size import body_size_limit
 from placement_min.middleware.fault import FaultBarrier
 from placement_min.middleware.microversion import MicroversionMiddleware
 from placement_min.middleware.request_context import RequestContextMiddleware
+from placement_min.middleware.request_id import RequestId
 from placement_min.middleware.security_headers import SecurityHeaders
 from placement_min.storage import migration
 from placement_min.storage.database import Database
@@ -75,7 +75,7 @@ def build_pipeline(conf: cfg.ConfigOpts, db: Database) -> WSGIApplication:
     app = RequestContextMiddleware(app, create_enforcer(conf))
     # The request id first of all: every layer below can use it, and it
     # is stamped on every response.
-    pipeline: WSGIApplication = request_id.RequestId(app, conf)
+    pipeline: WSGIApplication = RequestId(app, conf)
     return pipeline
 
 

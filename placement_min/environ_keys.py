@@ -8,9 +8,10 @@ error renderer leaves a mark there for the fault barrier outside it.
 
 from oslo_middleware import request_id
 
-# Set by oslo.middleware's RequestId, the outermost layer: the request id
-# of logs, error bodies and the x-openstack-request-id header, and the
-# global request id a calling service may have sent.
+# Set by RequestId (oslo.middleware's, as plain WSGI), the outermost
+# layer: the request id of logs, error bodies and the
+# x-openstack-request-id header, and the global request id a calling
+# service may have sent.
 REQUEST_ID = request_id.ENV_REQUEST_ID
 GLOBAL_REQUEST_ID = request_id.GLOBAL_REQ_ID
 # The RequestContext (placement_min.context), set by
