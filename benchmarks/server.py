@@ -50,6 +50,23 @@ def uwsgi_binary() -> str:
                      "install the 'server' extra (pip install '.[server]')")
 
 
+def _proc_stats() -> dict[int, tuple[int, int]]:
+    """{pid: (parent pid, CPU ticks used)} of every process."""
+    stats = {}
+    for entry in Path('/proc').iterdir():
+        if entry.name.isdigit():
+            try:
+                text = (entry / 'stat').read_text()
+            except OSError:
+                continue
+            # Fields after the command name: state, ppid, ..., utime and
+            # stime at 11 and 12 (proc(5)).
+            fields = text.rsplit(')', 1)[1].split()
+            stats[int(entry.name)] = (int(fields[1]),
+                                      int(fields[11]) + int(fields[12]))
+    return stats
+
+
 def _die_with_parent():
     """Runs in the child: SIGTERM it when the benchmark process dies, so
     that no server outlives an interrupted run."""
@@ -61,7 +78,9 @@ class Server:
     """A uwsgi master serving ``module`` on 127.0.0.1:<free port>."""
 
     def __init__(self, module: str, log_path: Path, env: dict | None = None,
-                 socket_flag: str = '--http-socket'):
+                 socket_flag: str = '--http-socket', repo: Path = REPO):
+        """``repo`` is the source tree served (its directory goes first
+        on the Python path); the uwsgi flags are always this tree's."""
         self.port = free_port()
         self.address = ('127.0.0.1', self.port)
         self.command = [uwsgi_binary(), *ini_flags(), '--module', module,
@@ -70,14 +89,15 @@ class Server:
             self.command += ['--home', sys.prefix]
         self.env = dict(os.environ, **(env or {}))
         self.env['PYTHONPATH'] = os.pathsep.join(
-            filter(None, [str(REPO), self.env.get('PYTHONPATH')]))
+            filter(None, [str(repo), self.env.get('PYTHONPATH')]))
+        self.repo = repo
         self.log_path = log_path
         self.process = None
 
     def start(self, timeout: float = 60.0) -> None:
         with open(self.log_path, 'ab') as log:
             self.process = subprocess.Popen(  # noqa: S603
-                self.command, cwd=REPO, env=self.env, stdout=log,
+                self.command, cwd=self.repo, env=self.env, stdout=log,
                 stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -101,21 +121,14 @@ class Server:
         except OSError:
             return False
 
+    def worker_pids(self) -> list[int]:
+        """The uwsgi processes this master forked (to profile them)."""
+        return [pid for pid, (ppid, _used) in _proc_stats().items()
+                if ppid == self.process.pid]
+
     def cpu_seconds(self) -> float:
         """CPU time the master and its workers have used so far."""
-        stats = {}
-        for entry in Path('/proc').iterdir():
-            if entry.name.isdigit():
-                try:
-                    text = (entry / 'stat').read_text()
-                except OSError:
-                    continue
-                # Fields after the command name: state, ppid, ...,
-                # utime and stime at 11 and 12 (proc(5)).
-                fields = text.rsplit(')', 1)[1].split()
-                stats[int(entry.name)] = (int(fields[1]),
-                                          int(fields[11]) + int(fields[12]))
-        ticks = sum(used for pid, (ppid, used) in stats.items()
+        ticks = sum(used for pid, (ppid, used) in _proc_stats().items()
                     if self.process.pid in (pid, ppid))
         return ticks / os.sysconf('SC_CLK_TCK')
 
