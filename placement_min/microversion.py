@@ -5,6 +5,7 @@ several services in one header); a stricter format check than its own
 ``int()`` parse refuses values such as ``01.5`` or ``1.5 ``.
 """
 
+import functools
 import re
 from wsgiref.types import WSGIEnvironment
 
@@ -134,10 +135,20 @@ class UnacceptableVersion(ValueError):
 
 def parse(environ: WSGIEnvironment) -> Version:
     """The version a request asked for; MIN_VERSION when it named none."""
+    return _parse_header(environ.get('HTTP_OPENSTACK_API_VERSION'))
+
+
+# NOTE: clients send a handful of distinct headers ("placement latest",
+# "placement 1.39", ...): each is read once per process, not on every
+# request. A refused header raises, and is never remembered.
+@functools.lru_cache(maxsize=128)
+def _parse_header(header: str | None) -> Version:
+    """The version the OpenStack-API-Version header ``header`` names."""
     value = microversion_parse.get_version(
-        microversion_parse.headers_from_wsgi_environ(environ), SERVICE_TYPE)
+        {} if header is None else {'openstack-api-version': header},
+        SERVICE_TYPE)
     if value is None:
-        _refuse_unreadable_header(environ.get('HTTP_OPENSTACK_API_VERSION'))
+        _refuse_unreadable_header(header)
         return MIN_VERSION
     if value.lower() == 'latest':
         return MAX_VERSION
