@@ -331,7 +331,7 @@ def summarize(rows: list[dict]) -> list[dict]:
 def print_table(rows: list[dict]) -> None:
     """Medians over the rounds; the floor's share with its range, by
     throughput and by server CPU per request."""
-    header = (f'{"scenario":<44} {"code":<8} {"providers":>9} '
+    header = (f'{"scenario":<48} {"code":<8} {"providers":>9} '
               f'{"req/s":>7} {"p50 ms":>6} {"p99 ms":>6} {"unexp":>5} '
               f'{"of floor (range)":>18} {"CPU share":>9} '
               f'{"server us":>9}')
@@ -341,7 +341,7 @@ def print_table(rows: list[dict]) -> None:
         share = (f'{100 * row["ratio_to_floor"]:.1f}% '
                  f'({100 * row["ratio_min"]:.1f}-'
                  f'{100 * row["ratio_max"]:.1f})')
-        print(f'{row["scenario"]:<44} {row["code"]:<8} '
+        print(f'{row["scenario"]:<48} {row["code"]:<8} '
               f'{row["providers"]:>9} '
               f'{row["rps"]:>7.0f} {row["p50_ms"]:>6.2f} '
               f'{row["p99_ms"]:>6.2f} {row["unexpected"]:>5} '
