@@ -36,8 +36,17 @@ _SENTINEL = 987654321000
 _CLOSE = b'Connection: close'
 # Writers vary their bodies with the turn: by 2 or by 3 (a period of 6).
 _PHASES = 6
+# Items of a Lua list built by one function (see _lua).
+_CHUNK = 200
 
 _SCRIPT = r'''
+local function joined(parts)
+  local all = {}
+  for _, part in ipairs(parts) do
+    for _, item in ipairs(part) do all[#all + 1] = item end
+  end
+  return all
+end
 local units, reqs, expected, parse = UNITS, REQS, EXPECTED, PARSE
 local counter, threads = 0, {}
 function setup(thread)
@@ -163,7 +172,13 @@ def _lua(value) -> str:
         # would turn CR LF into LF.
         return '"' + ''.join(_LUA_CHARS[ord(c)] for c in value) + '"'
     if isinstance(value, list):
-        return '{' + ','.join(_lua(item) for item in value) + '}'
+        if len(value) <= _CHUNK:
+            return '{' + ','.join(_lua(item) for item in value) + '}'
+        # NOTE: LuaJIT allows 65536 constants per function: a long list
+        # is built by one function per chunk (``joined`` in the script).
+        return 'joined({' + ','.join(
+            f'(function() return {_lua(value[start:start + _CHUNK])} end)()'
+            for start in range(0, len(value), _CHUNK)) + '})'
     return '{' + ','.join(f'{key}={_lua(item)}'
                           for key, item in value.items()) + '}'
 
