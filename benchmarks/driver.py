@@ -287,7 +287,7 @@ class Service(Endpoint):
 CURRENT = 'current'
 BASELINE = 'baseline'
 # What a baseline revision is measured on: the inventory path, which
-# every revision serves.
+# every revision serves (these classes exactly, not their subclasses).
 COMPARED = (scenarios.GetAll, scenarios.GetOne, scenarios.PutOne,
             scenarios.PutOneStale, scenarios.PutAll)
 
@@ -473,7 +473,7 @@ def run(args, workdir: Path, stack: ExitStack) -> list[dict]:
     plans = {service.name: plan_for(service.providers, reads, args)
              for service in services}
     if BASELINE in plans:
-        plans[BASELINE] = [scenario if isinstance(scenario, COMPARED)
+        plans[BASELINE] = [scenario if type(scenario) in COMPARED
                            else None for scenario in plans[BASELINE]]
     rows = measure_rounds(args, workdir, floor, services, args.providers,
                           plans)
