@@ -12,7 +12,7 @@ doc/allocation-candidates.md explains the design and its bounds.
 import logging
 import random
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import NamedTuple
 
 from placement_min import microversion as mv
@@ -31,10 +31,12 @@ _NO_AGGREGATES = MemberOf()
 # Search steps between two looks at the clock: 256.
 _CLOCK_MASK = 255
 
-# ((class, amount), ...): what a slot asks of one provider.
+# ((class, amount), ...), by class: what a slot asks of one provider,
+# or what a candidate allocates on one.
 Resources = tuple[tuple[str, int], ...]
-# ((provider id, class), amount), ...: what a candidate allocates.
-Allocations = tuple[tuple[tuple[int, str], int], ...]
+# ((provider id, resources), ...), by provider id: what a candidate
+# allocates.
+Allocations = tuple[tuple[int, Resources], ...]
 
 
 class Settings(NamedTuple):
@@ -47,9 +49,9 @@ class Settings(NamedTuple):
 
 
 class Candidate(NamedTuple):
-    """One allocation request: (((provider id, class), amount), ...) in
-    a canonical order, and ((suffix, (provider id, ...)), ...) per group
-    (from 1.34; empty before)."""
+    """One allocation request: ((provider id, ((class, amount), ...)),
+    ...) in a canonical order, and ((suffix, (provider id, ...)), ...)
+    per group (from 1.34; empty before)."""
 
     allocations: Allocations
     mappings: tuple[tuple[str, tuple[int, ...]], ...]
@@ -82,6 +84,7 @@ class _Slot(NamedTuple):
     group: RequestGroup
     resources: Resources
     by_root: dict[int, list[int]]
+    passing: list[int]        # by id
     sharing: tuple[int, ...]  # passing sharing providers
     same_as_previous: bool    # interchangeable with the slot before it
 
@@ -100,19 +103,16 @@ class _Search:
         # Below 1.29, with any nested provider in the database, one tree
         # may give at most one provider to a candidate.
         self.one_per_tree = bool(world.nested)
-        self.trees: dict[int, list[int]] = {}
-        for rp in self.providers.values():
-            self.trees.setdefault(rp.root_id, []).append(rp.id)
+        self.trees = world.trees
         self.sharing_ids = {rp.id for rp in self.providers.values()
                             if SHARING_TRAIT in rp.traits}
-        self.with_class: dict[str, list[Provider]] = {}
-        for rp in self.providers.values():
-            for rc in rp.inventories:
-                self.with_class.setdefault(rc, []).append(rp)
         self.unsuffixed = next((g for g in request.groups
                                 if not g.suffixed), None)
+        # The trees ``in_tree`` names, by provider uuid.
+        named = {g.in_tree for g in request.groups if g.in_tree}
         self.roots_by_uuid = {rp.uuid: rp.root_id
-                              for rp in self.providers.values()}
+                              for rp in self.providers.values()
+                              if rp.uuid in named} if named else {}
         self.slots = self._slots()
         self.subtrees = [set(s) for s in request.same_subtree]
         self.last_of_subtree = self._last_slot_of_subtrees()
@@ -130,13 +130,19 @@ class _Search:
         self.lone_providers = (
             not self.sharing_ids and self.unsuffixed is not None
             and len(request.groups) == 1)
-        self.lone_items = (sorted(self.unsuffixed.resources.items())
-                           if self.unsuffixed else [])
+        # The providers that passed every slot, for ``_lone``.
+        self.lone_fit: set[int] = (
+            set.intersection(*(set(slot.passing) for slot in self.slots))
+            if self.lone_providers and self.slots else set())
+        self.lone_items: Resources = (
+            tuple(sorted(self.unsuffixed.resources.items()))
+            if self.unsuffixed else ())
         # Whether each slot's provider must differ from every other
         # suffixed group's (isolate).
         self.exclusive = [self.isolate and slot.group.suffixed
                           for slot in self.slots]
         self.interchangeable = [s.same_as_previous for s in self.slots]
+        self.slot_resources = [s.resources for s in self.slots]
         # (suffix, slot index) of the suffixed groups, by suffix.
         self.suffixed_slots = sorted((s.group.suffix, i)
                                      for i, s in enumerate(self.slots)
@@ -160,46 +166,64 @@ class _Search:
             return rp.aggregates
         return rp.aggregates | self.providers[rp.root_id].aggregates
 
-    def _passes(self, group: RequestGroup, resources: Resources,
-                rp: Provider, tree: int | None) -> bool:
-        if tree is not None and rp.root_id != tree:
-            return False
-        for rc, amount in resources:
-            inventory = rp.inventories.get(rc)
-            if inventory is None or not inventory.fits(amount):
-                return False
-        if group.traits == _NO_TRAITS and group.aggregates == _NO_AGGREGATES:
-            return True
+    def _holds(self, group: RequestGroup, rp: Provider) -> bool:
+        """Whether ``rp`` has what ``group`` asks besides resources:
+        traits, aggregates (doc/allocation-candidates.md, section 2)."""
         if group.suffixed:
             return (traits_match(group.traits, rp.traits)
                     and aggregates_match(group.aggregates, rp.aggregates))
         if group.traits.none_of & rp.traits:
             return False
         root = self.providers[rp.root_id]
-        if group.aggregates.none_of & (rp.aggregates | root.aggregates):
+        if group.aggregates.none_of and group.aggregates.none_of & (
+                rp.aggregates | root.aggregates):
             return False
+        if not group.aggregates.any_of:
+            return True
         member = self._member_aggregates(rp)
         return all(any_of & member for any_of in group.aggregates.any_of)
 
-    def _slot(self, group: RequestGroup, resources: Resources,
-              previous: _Slot | None) -> _Slot:
+    def _eligible(self, group: RequestGroup) -> Collection[Provider]:
+        """The providers that pass ``group``'s tests but resources: its
+        tree, traits and aggregates (once for all the classes of the
+        unsuffixed group)."""
         tree = self._tree_of(group.in_tree)
-        # Only providers with inventory of the slot's first class can
-        # pass (any provider, for a resourceless group).
-        considered = (self.with_class.get(resources[0][0], ())
-                      if resources else self.providers.values())
-        passing = [rp.id for rp in considered
-                   if self._passes(group, resources, rp, tree)]
+        plain = (group.traits == _NO_TRAITS
+                 and group.aggregates == _NO_AGGREGATES)
+        if tree is None and plain:
+            return self.providers.values()
+        return [rp for rp in self.providers.values()
+                if (tree is None or rp.root_id == tree)
+                and (plain or self._holds(group, rp))]
+
+    def _slot(self, group: RequestGroup, resources: Resources,
+              eligible: Collection[Provider],
+              previous: _Slot | None) -> _Slot:
+        passing = []
+        for rp in eligible:
+            inventories = rp.inventories
+            for rc, amount in resources:
+                inventory = inventories.get(rc)
+                if inventory is None or not inventory.fits(amount):
+                    break
+            else:
+                passing.append(rp.id)
+        passing.sort()
         by_root: dict[int, list[int]] = {}
-        for rp_id in sorted(passing):
-            by_root.setdefault(self.providers[rp_id].root_id,
-                               []).append(rp_id)
+        providers = self.providers
+        for rp_id in passing:
+            root_id = providers[rp_id].root_id
+            found = by_root.get(root_id)
+            if found is None:
+                by_root[root_id] = [rp_id]
+            else:
+                found.append(rp_id)
         same = (previous is not None and previous.group.suffixed
                 and group.suffixed and not self.show_mappings
                 and previous.group[1:] == group[1:])
-        return _Slot(group, resources, by_root,
-                     tuple(sorted(p for p in passing
-                                  if p in self.sharing_ids)), same)
+        return _Slot(group, resources, by_root, passing,
+                     tuple(p for p in passing if p in self.sharing_ids),
+                     same)
 
     def _slots(self) -> list[_Slot]:
         slots: list[_Slot] = []
@@ -212,12 +236,14 @@ class _Search:
                            if g.suffix in in_subtree else 0,
                            sorted(g.resources.items()), g.suffix))
         if self.unsuffixed is not None:
+            eligible = self._eligible(self.unsuffixed)
             for rc, amount in sorted(self.unsuffixed.resources.items()):
                 slots.append(self._slot(self.unsuffixed, ((rc, amount),),
-                                        None))
+                                        eligible, None))
         for group in suffixed:
             slots.append(self._slot(group,
                                     tuple(sorted(group.resources.items())),
+                                    self._eligible(group),
                                     slots[-1] if slots else None))
         return slots
 
@@ -337,7 +363,9 @@ class _Search:
         if not self._anchor_ok(root_id):
             return
         if self.lone_providers and len(self.trees[root_id]) == 1:
-            yield from self._lone(root_id)
+            lone = self._lone(root_id)
+            if lone is not None:
+                yield lone
             return
         options = self._options(root_id)
         if options is None:
@@ -352,19 +380,18 @@ class _Search:
             return
         yield from self._walk(options)
 
-    def _lone(self, root_id: int) -> Iterator[Candidate]:
+    def _lone(self, root_id: int) -> Candidate | None:
         """A tree of one provider, for a request of the unsuffixed group
         alone, with no sharing provider anywhere: the candidate is that
         provider with every class, if it passed every slot (each amount
         alone is all it must fit) and holds the group's traits."""
-        if not all(slot.by_root.get(root_id) for slot in self.slots):
-            return
+        if root_id not in self.lone_fit:
+            return None
         if self.traits_checked_at >= 0 and not traits_match(
                 self.unsuffixed_traits, self.providers[root_id].traits):
-            return
-        yield Candidate(
-            tuple(((root_id, rc), amount) for rc, amount in self.lone_items),
-            (('', (root_id,)),) if self.show_mappings else ())
+            return None
+        return Candidate(((root_id, self.lone_items),),
+                         (('', (root_id,)),) if self.show_mappings else ())
 
     def _walk(self, options: list[list[int]]) -> Iterator[Candidate]:
         """Depth-first over the slots, one frame (no recursion): at each
@@ -404,11 +431,27 @@ class _Search:
 
     def _candidate(self, placed: dict[tuple[int, str], int],
                    chosen: list[int]) -> Candidate:
-        allocations = tuple(sorted(placed.items()))
+        allocations: Allocations
+        if len(set(chosen)) == len(chosen):
+            # Each provider in one slot: its slot's resources are all it
+            # gives (a resourceless group's provider gives nothing).
+            allocations = tuple(sorted([
+                (p, resources) for p, resources
+                in zip(chosen, self.slot_resources) if resources]))
+        else:
+            by_provider: dict[int, list[tuple[str, int]]] = {}
+            for (p, rc), amount in sorted(placed.items()):
+                found = by_provider.get(p)
+                if found is None:
+                    by_provider[p] = [(rc, amount)]
+                else:
+                    found.append((rc, amount))
+            allocations = tuple((p, tuple(resources))
+                                for p, resources in by_provider.items())
         if not self.show_mappings:
             return Candidate(allocations, ())
-        mappings: tuple[tuple[str, tuple[int, ...]], ...] = tuple(
-            (suffix, (chosen[i],)) for suffix, i in self.suffixed_slots)
+        mappings: tuple[tuple[str, tuple[int, ...]], ...] = tuple([
+            (suffix, (chosen[i],)) for suffix, i in self.suffixed_slots])
         if self.unsuffixed is not None:
             mappings = (('', tuple(sorted({chosen[i] for i in range(
                 self.last_unsuffixed + 1)}))),) + mappings
@@ -417,8 +460,17 @@ class _Search:
     def _anchors(self) -> Iterator[Candidate]:
         roots = sorted(self.trees)
         if not self.settings.breadth_first:
+            trees, lone = self.trees, self.lone_providers
             for root_id in roots:
-                yield from self.anchor(root_id)
+                if lone and len(trees[root_id]) == 1:
+                    # What ``anchor`` does, without a generator per tree.
+                    self._tick()
+                    found = (self._lone(root_id)
+                             if self._anchor_ok(root_id) else None)
+                    if found is not None:
+                        yield found
+                else:
+                    yield from self.anchor(root_id)
             return
         walking = [self.anchor(r) for r in roots]
         while walking:
@@ -438,15 +490,23 @@ class _Search:
         if settings.max_candidates >= 0:
             wanted = (settings.max_candidates if wanted is None
                       else min(wanted, settings.max_candidates))
-        seen: set[Candidate] = set()
+        # NOTE: without sharing providers, candidates of different
+        # anchors use different trees; from 1.34 the mappings tell every
+        # slot's provider (a suffixed group's directly, an unsuffixed
+        # class's as the one provider left holding it once the groups'
+        # amounts are taken away), so two combinations never make one
+        # candidate. Only otherwise are repeats looked for.
+        seen: set[Candidate] | None = (
+            set() if self.sharing_ids or not self.show_mappings else None)
         found: list[Candidate] = []
         cut = False
         if wanted != 0 and self.slots:
             try:
                 for candidate in self._anchors():
-                    if candidate in seen:
-                        continue
-                    seen.add(candidate)
+                    if seen is not None:
+                        if candidate in seen:
+                            continue
+                        seen.add(candidate)
                     found.append(candidate)
                     if wanted is not None and len(found) >= wanted:
                         break
