@@ -14,6 +14,7 @@ import webob
 from oslo_config import cfg
 
 from placement_min import candidate_search
+from placement_min import filters
 from placement_min import microversion as mv
 from placement_min import request_groups
 from placement_min import responses
@@ -151,7 +152,9 @@ def list_candidates(req: PlacementRequest) -> webob.Response:
     world = storage.load(req.db, _amounts(request), request.trait_names(),
                          req.version < mv.CANDIDATES_NESTED,
                          any_sharing=any(not group.resources
-                                         for group in request.groups))
+                                         for group in request.groups),
+                         member_of=any(group.aggregates != filters.MemberOf()
+                                       for group in request.groups))
     result = candidate_search.find(request, world, req.version,
                                    _settings(req.conf))
     if result.cut:

@@ -38,12 +38,9 @@ _new = tuple.__new__
 
 
 class Inventory(NamedTuple):
-    total: int
-    reserved: int
     min_unit: int
     max_unit: int
     step_size: int
-    allocation_ratio: float
     used: int
     # floor((total - reserved) * allocation_ratio): used + n must not
     # exceed it (n and used being integers, the same as the product).
@@ -148,12 +145,17 @@ def _relevant_roots(classes: int, sharing: bool,
 
 
 @functools.lru_cache(maxsize=64)
-def _world_query(classes: int, sharing: bool,
-                 any_sharing: bool) -> Compound:
+def _world_query(classes: int, sharing: bool, any_sharing: bool,
+                 member_of: bool) -> Compound:
     """Every provider of the relevant trees with each of its inventories
     and their usage ('i' rows), its traits ('t') and aggregates ('a'),
     in one statement: the trees are found once (a common table
     expression) and used three times.
+
+    Aggregates serve two tests only: ``member_of`` (then all of them
+    are read) and which trees a sharing provider serves (without
+    ``member_of``, only the aggregates that hold a sharing provider
+    are read; none when the sharing trait does not exist).
 
     Built once per number of classes (and whether sharing providers
     exist), with bind parameters: building a statement costs more than
@@ -174,9 +176,9 @@ def _world_query(classes: int, sharing: bool,
     inventories = sa.select(
         sa.literal('i').label('kind'), trees.c.id, trees.c.uuid,
         trees.c.parent_provider_id, trees.c.root_provider_id,
-        RC.c.name, INV.c.total, INV.c.reserved, INV.c.min_unit,
-        INV.c.max_unit, INV.c.step_size, INV.c.allocation_ratio,
-        usage.c.used,
+        RC.c.name, INV.c.min_unit, INV.c.max_unit, INV.c.step_size,
+        ((INV.c.total - INV.c.reserved) * INV.c.allocation_ratio
+         ).label('capacity'), usage.c.used,
     ).select_from(
         trees.outerjoin(INV, INV.c.resource_provider_id == trees.c.id)
              .outerjoin(RC, RC.c.id == INV.c.resource_class_id)
@@ -185,20 +187,31 @@ def _world_query(classes: int, sharing: bool,
                  usage.c.resource_class_id == INV.c.resource_class_id)))
     traits = sa.select(
         sa.literal('t'), RP_TRAIT.c.resource_provider_id, blank, blank,
-        blank, TRAIT.c.name, *[blank] * 7,
+        blank, TRAIT.c.name, *[blank] * 5,
     ).select_from(RP_TRAIT.join(TRAIT, TRAIT.c.id == RP_TRAIT.c.trait_id)
                   ).where(RP_TRAIT.c.resource_provider_id.in_(in_trees))
     aggregates = sa.select(
         sa.literal('a'), RP_AGG.c.resource_provider_id, blank, blank,
-        blank, AGG.c.uuid, *[blank] * 7,
+        blank, AGG.c.uuid, *[blank] * 5,
     ).select_from(RP_AGG.join(AGG, AGG.c.id == RP_AGG.c.aggregate_id)
                   ).where(RP_AGG.c.resource_provider_id.in_(in_trees))
-    return sa.union_all(inventories, traits, aggregates)
+    if member_of:
+        return sa.union_all(inventories, traits, aggregates)
+    if not sharing:
+        return sa.union_all(inventories, traits)
+    holder, held = RP_TRAIT.alias('holder'), RP_AGG.alias('held')
+    shared = (sa.select(held.c.aggregate_id)
+              .select_from(held.join(holder, holder.c.resource_provider_id
+                                     == held.c.resource_provider_id))
+              .where(holder.c.trait_id == sa.bindparam('sharing_trait'))
+              .correlate(None))
+    return sa.union_all(inventories, traits, aggregates.where(
+        RP_AGG.c.aggregate_id.in_(shared)))
 
 
 def _providers(conn: sa.Connection, class_ids: dict[str, int],
                amounts: Amounts, sharing_trait_id: int | None,
-               any_sharing: bool
+               any_sharing: bool, member_of: bool
                ) -> tuple[dict[int, Provider], dict[int, list[int]]]:
     """(providers by id, their ids by root id)."""
     params: dict[str, int | None] = {'sharing_trait': sharing_trait_id}
@@ -207,12 +220,12 @@ def _providers(conn: sa.Connection, class_ids: dict[str, int],
                        f'smallest_{n}': amounts[rc][0],
                        f'largest_{n}': amounts[rc][1]})
     query = _world_query(len(amounts), sharing_trait_id is not None,
-                         any_sharing)
+                         any_sharing, member_of)
     providers: dict[int, Provider] = {}
     trees: dict[int, list[int]] = {}
     links = []
-    for (kind, rp_id, uuid, parent, root, name, total, reserved, min_unit,
-         max_unit, step, ratio, used) in conn.execute(query, params).all():
+    for (kind, rp_id, uuid, parent, root, name, min_unit, max_unit, step,
+         capacity, used) in conn.execute(query, params).all():
         if kind != 'i':
             links.append((rp_id, kind, name))
             continue
@@ -226,11 +239,12 @@ def _providers(conn: sa.Connection, class_ids: dict[str, int],
             else:
                 tree.append(rp_id)
         if name is not None:
-            # NOTE: int(): MariaDB's SUM is a DECIMAL.
+            # NOTE: int(): MariaDB's SUM is a DECIMAL; the capacity is
+            # the database's (total - reserved) * allocation_ratio, in
+            # double precision as everywhere (provider filters, writes).
             rp.inventories[name] = _new(Inventory, (
-                total, reserved, min_unit, max_unit, step, ratio,
-                0 if used is None else int(used),
-                int((total - reserved) * ratio)))
+                min_unit, max_unit, step, 0 if used is None else int(used),
+                int(capacity)))
     # Union rows come in no promised order: links after providers.
     for rp_id, kind, name in links:
         rp = providers[rp_id]
@@ -240,14 +254,16 @@ def _providers(conn: sa.Connection, class_ids: dict[str, int],
 
 @snapshot_reader
 def load(conn: sa.Connection, amounts: Amounts, traits: set[str],
-         ask_nested: bool, any_sharing: bool = False) -> World:
+         ask_nested: bool, *, any_sharing: bool, member_of: bool) -> World:
     """The providers of every tree that could serve a request.
 
     ``amounts`` maps each requested class to the smallest and largest
     amount any group asks of it; ``traits`` are the names the request
     uses. Unknown classes or traits: 400. ``any_sharing``: the
     request has a resourceless group, which any sharing provider may
-    serve, capable or not.
+    serve, capable or not. ``member_of``: a group filters by aggregate
+    (without, the providers' aggregates are read only as far as they
+    tie sharing providers to trees).
     """
     class_ids, trait_ids, nested = _names(conn, set(amounts), traits,
                                           ask_nested)
@@ -258,5 +274,6 @@ def load(conn: sa.Connection, amounts: Amounts, traits: set[str],
     if unknown:
         raise errors.UnknownTraits(names=', '.join(unknown))
     providers, trees = _providers(conn, class_ids, amounts,
-                                  trait_ids.get(SHARING_TRAIT), any_sharing)
+                                  trait_ids.get(SHARING_TRAIT), any_sharing,
+                                  member_of)
     return World(providers, trees, nested)
