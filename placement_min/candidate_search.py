@@ -12,8 +12,8 @@ doc/allocation-candidates.md explains the design and its bounds.
 import logging
 import random
 import time
-from collections.abc import Collection, Iterator, Sequence
-from typing import NamedTuple
+from collections.abc import Collection, Iterator
+from typing import Any, NamedTuple
 
 from placement_min import microversion as mv
 from placement_min.filters import MemberOf
@@ -78,12 +78,11 @@ def aggregates_match(wanted: MemberOf, member: set[str]) -> bool:
 
 class _Slot(NamedTuple):
     """One step of the search: a class of the unsuffixed group, or a
-    whole suffixed group. ``by_root`` lists, per tree, the ids of the
-    providers that pass the slot's own tests."""
+    whole suffixed group. ``passing`` lists the ids of the providers
+    that pass the slot's own tests."""
 
     group: RequestGroup
     resources: Resources
-    by_root: dict[int, list[int]]
     passing: list[int]        # by id
     sharing: tuple[int, ...]  # passing sharing providers
     same_as_previous: bool    # interchangeable with the slot before it
@@ -104,6 +103,7 @@ class _Search:
         # may give at most one provider to a candidate.
         self.one_per_tree = bool(world.nested)
         self.trees = world.trees
+        self.with_class = world.with_class
         self.sharing_ids = {rp.id for rp in self.providers.values()
                             if SHARING_TRAIT in rp.traits}
         self.unsuffixed = next((g for g in request.groups
@@ -113,9 +113,12 @@ class _Search:
         self.roots_by_uuid = {rp.uuid: rp.root_id
                               for rp in self.providers.values()
                               if rp.uuid in named} if named else {}
+        self._passing: dict[Any, tuple[list[int], tuple[int, ...]]] = {}
         self.slots = self._slots()
-        self.subtrees = [set(s) for s in request.same_subtree]
-        self.last_of_subtree = self._last_slot_of_subtrees()
+        # Per slot, its passing providers by tree (``_options``; built
+        # at the first tree that is searched).
+        self._by_root: list[dict[int, list[int]]] | None = None
+        self._subtree_slots()
         self.last_unsuffixed = max(
             (i for i, s in enumerate(self.slots) if not s.group.suffixed),
             default=-1)
@@ -183,24 +186,48 @@ class _Search:
         member = self._member_aggregates(rp)
         return all(any_of & member for any_of in group.aggregates.any_of)
 
-    def _eligible(self, group: RequestGroup) -> Collection[Provider]:
+    def _eligible(self, group: RequestGroup) -> list[Provider] | None:
         """The providers that pass ``group``'s tests but resources: its
         tree, traits and aggregates (once for all the classes of the
-        unsuffixed group)."""
+        unsuffixed group); None when it has no such test."""
         tree = self._tree_of(group.in_tree)
         plain = (group.traits == _NO_TRAITS
                  and group.aggregates == _NO_AGGREGATES)
         if tree is None and plain:
-            return self.providers.values()
+            return None
         return [rp for rp in self.providers.values()
                 if (tree is None or rp.root_id == tree)
                 and (plain or self._holds(group, rp))]
 
     def _slot(self, group: RequestGroup, resources: Resources,
-              eligible: Collection[Provider],
+              eligible: list[Provider] | None,
               previous: _Slot | None) -> _Slot:
+        same = (previous is not None and previous.group.suffixed
+                and group.suffixed and not self.show_mappings
+                and previous.group[1:] == group[1:])
+        # Groups that ask the same of one provider pass the same ones.
+        key = (resources, group.traits, group.aggregates, group.in_tree,
+               group.suffixed)
+        found = self._passing.get(key)
+        if found is None:
+            found = self._passing[key] = self._pass(resources, eligible)
+        return _Slot(group, resources, *found, same)
+
+    def _pass(self, resources: Resources, eligible: list[Provider] | None
+              ) -> tuple[list[int], tuple[int, ...]]:
+        """(ids of the providers of ``eligible``, or of all, that can
+        give ``resources``, and those of them that are sharing)."""
+        considered: Collection[Provider]
+        if eligible is not None:
+            considered = eligible
+        elif resources:
+            # Only providers with inventory of the slot's first class
+            # can pass.
+            considered = self.with_class.get(resources[0][0], ())
+        else:
+            considered = self.providers.values()
         passing = []
-        for rp in eligible:
+        for rp in considered:
             inventories = rp.inventories
             for rc, amount in resources:
                 inventory = inventories.get(rc)
@@ -209,21 +236,7 @@ class _Search:
             else:
                 passing.append(rp.id)
         passing.sort()
-        by_root: dict[int, list[int]] = {}
-        providers = self.providers
-        for rp_id in passing:
-            root_id = providers[rp_id].root_id
-            found = by_root.get(root_id)
-            if found is None:
-                by_root[root_id] = [rp_id]
-            else:
-                found.append(rp_id)
-        same = (previous is not None and previous.group.suffixed
-                and group.suffixed and not self.show_mappings
-                and previous.group[1:] == group[1:])
-        return _Slot(group, resources, by_root, passing,
-                     tuple(p for p in passing if p in self.sharing_ids),
-                     same)
+        return passing, tuple(p for p in passing if p in self.sharing_ids)
 
     def _slots(self) -> list[_Slot]:
         slots: list[_Slot] = []
@@ -247,13 +260,21 @@ class _Search:
                                     slots[-1] if slots else None))
         return slots
 
-    def _last_slot_of_subtrees(self) -> dict[int, list[set[str]]]:
-        last: dict[int, list[set[str]]] = {}
-        for subtree in self.subtrees:
-            index = max(i for i, s in enumerate(self.slots)
-                        if s.group.suffix in subtree)
-            last.setdefault(index, []).append(subtree)
-        return last
+    def _subtree_slots(self) -> None:
+        """Per slot, for ``subtree_ok``: the earlier slots that share a
+        ``same_subtree`` with it, and the slots of each ``same_subtree``
+        whose last slot it is."""
+        self.subtrees = bool(self.request.same_subtree)
+        count = len(self.slots)
+        self.subtree_peers: list[list[int]] = [[] for _ in range(count)]
+        self.subtrees_ending: list[list[list[int]]] = [
+            [] for _ in range(count)]
+        for suffixes in self.request.same_subtree:
+            members = [i for i, slot in enumerate(self.slots)
+                       if slot.group.suffix in suffixes]
+            for n, i in enumerate(members):
+                self.subtree_peers[i].extend(members[:n])
+            self.subtrees_ending[members[-1]].append(members)
 
     # -- anchors -----------------------------------------------------------
 
@@ -285,8 +306,10 @@ class _Search:
     def _options(self, root_id: int) -> list[list[int]] | None:
         sharing = self._sharing_for(root_id)
         options = []
-        for slot in self.slots:
-            found = list(slot.by_root.get(root_id, ()))
+        if self._by_root is None:
+            self._by_root = self._passing_by_root()
+        for slot, by_root in zip(self.slots, self._by_root, strict=True):
+            found = list(by_root.get(root_id, ()))
             if sharing:
                 found += [s for s in slot.sharing if s in sharing]
             if not found:
@@ -295,6 +318,23 @@ class _Search:
         if self.isolate and not self._can_isolate(options):
             return None
         return options
+
+    def _passing_by_root(self) -> list[dict[int, list[int]]]:
+        providers = self.providers
+        built: dict[int, dict[int, list[int]]] = {}
+        for slot in self.slots:
+            if id(slot.passing) in built:
+                continue
+            by_root: dict[int, list[int]] = {}
+            for rp_id in slot.passing:
+                root_id = providers[rp_id].root_id
+                found = by_root.get(root_id)
+                if found is None:
+                    by_root[root_id] = [rp_id]
+                else:
+                    found.append(rp_id)
+            built[id(slot.passing)] = by_root
+        return [built[id(slot.passing)] for slot in self.slots]
 
     def _can_isolate(self, options: list[list[int]]) -> bool:
         """A matching of suffixed slots to distinct providers exists."""
@@ -332,19 +372,19 @@ class _Search:
             found = self._ancestors[rp_id] = frozenset(chain)
         return found
 
-    def subtree_ok(self, chosen: list[int], upto: int,
-                   complete: Sequence[set[str]]) -> bool:
-        """``same_subtree``: the providers chosen so far for the groups
-        of each set are in one tree; for a set whose last group was just
-        placed, one of them is an ancestor-or-self of all."""
-        for subtree in self.subtrees:
-            members = [chosen[i] for i in range(upto + 1)
-                       if self.slots[i].group.suffix in subtree]
-            if len({self.providers[p].root_id for p in members}) > 1:
+    def subtree_ok(self, chosen: list[int], i: int) -> bool:
+        """``same_subtree``, when slot ``i`` is placed after every slot
+        before it: its provider is in the tree of the providers of the
+        slots it shares a ``same_subtree`` with, and for each set whose
+        last slot it is, one of the set's providers is an
+        ancestor-or-self of all."""
+        providers = self.providers
+        root_id = providers[chosen[i]].root_id
+        for j in self.subtree_peers[i]:
+            if providers[chosen[j]].root_id != root_id:
                 return False
-        for subtree in complete:
-            placed = {chosen[i] for i in range(upto + 1)
-                      if self.slots[i].group.suffix in subtree}
+        for members in self.subtrees_ending[i]:
+            placed = {chosen[j] for j in members}
             common = frozenset.intersection(
                 *(self._ancestors_of(p) for p in placed))
             if not common & placed:
@@ -437,7 +477,8 @@ class _Search:
             # gives (a resourceless group's provider gives nothing).
             allocations = tuple(sorted([
                 (p, resources) for p, resources
-                in zip(chosen, self.slot_resources) if resources]))
+                in zip(chosen, self.slot_resources, strict=True)
+                if resources]))
         else:
             by_provider: dict[int, list[tuple[str, int]]] = {}
             for (p, rc), amount in sorted(placed.items()):
@@ -563,8 +604,7 @@ class _Combination:
             if user is not None and user[0] != p:
                 return False
         self.chosen[i] = p
-        if search.subtrees and not search.subtree_ok(
-                self.chosen, i, search.last_of_subtree.get(i, ())):
+        if search.subtrees and not search.subtree_ok(self.chosen, i):
             return False
         if (i == search.traits_checked_at
                 and not search.unsuffixed_traits_ok(self.chosen)):

@@ -65,11 +65,13 @@ class Provider(NamedTuple):
 
 class World(NamedTuple):
     """What the search reads: providers by id; the ids of each tree's
-    providers, by root id; whether any provider in the database has a
-    parent (asked below 1.29 only, else None)."""
+    providers, by root id; the providers with inventory of each class;
+    whether any provider in the database has a parent (asked below 1.29
+    only, else None)."""
 
     providers: dict[int, Provider]
     trees: dict[int, list[int]]
+    with_class: dict[str, list[Provider]]
     nested: bool | None
 
 
@@ -212,8 +214,7 @@ def _world_query(classes: int, sharing: bool, any_sharing: bool,
 def _providers(conn: sa.Connection, class_ids: dict[str, int],
                amounts: Amounts, sharing_trait_id: int | None,
                any_sharing: bool, member_of: bool
-               ) -> tuple[dict[int, Provider], dict[int, list[int]]]:
-    """(providers by id, their ids by root id)."""
+               ) -> World:
     params: dict[str, int | None] = {'sharing_trait': sharing_trait_id}
     for n, rc in enumerate(sorted(amounts)):
         params.update({f'rc_{n}': class_ids[rc],
@@ -223,6 +224,7 @@ def _providers(conn: sa.Connection, class_ids: dict[str, int],
                          any_sharing, member_of)
     providers: dict[int, Provider] = {}
     trees: dict[int, list[int]] = {}
+    with_class: dict[str, list[Provider]] = {}
     links = []
     for (kind, rp_id, uuid, parent, root, name, min_unit, max_unit, step,
          capacity, used) in conn.execute(query, params).all():
@@ -245,11 +247,16 @@ def _providers(conn: sa.Connection, class_ids: dict[str, int],
             rp.inventories[name] = _new(Inventory, (
                 min_unit, max_unit, step, 0 if used is None else int(used),
                 int(capacity)))
+            holders = with_class.get(name)
+            if holders is None:
+                with_class[name] = [rp]
+            else:
+                holders.append(rp)
     # Union rows come in no promised order: links after providers.
     for rp_id, kind, name in links:
         rp = providers[rp_id]
         (rp.traits if kind == 't' else rp.aggregates).add(name)
-    return providers, trees
+    return World(providers, trees, with_class, None)
 
 
 @snapshot_reader
@@ -273,7 +280,5 @@ def load(conn: sa.Connection, amounts: Amounts, traits: set[str],
     unknown = sorted(traits - set(trait_ids))
     if unknown:
         raise errors.UnknownTraits(names=', '.join(unknown))
-    providers, trees = _providers(conn, class_ids, amounts,
-                                  trait_ids.get(SHARING_TRAIT), any_sharing,
-                                  member_of)
-    return World(providers, trees, nested)
+    return _providers(conn, class_ids, amounts, trait_ids.get(SHARING_TRAIT),
+                      any_sharing, member_of)._replace(nested=nested)
