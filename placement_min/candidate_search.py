@@ -30,6 +30,9 @@ _NO_TRAITS = Required()
 _NO_AGGREGATES = MemberOf()
 # Search steps between two looks at the clock: 256.
 _CLOCK_MASK = 255
+# NOTE: a NamedTuple's own constructor is a Python function; the
+# candidates, up to thousands per answer, are built with the tuple's.
+_new = tuple.__new__
 
 # ((class, amount), ...), by class: what a slot asks of one provider,
 # or what a candidate allocates on one.
@@ -400,12 +403,12 @@ class _Search:
     def anchor(self, root_id: int) -> Iterator[Candidate]:
         """The candidates anchored at ``root_id`` (repeats included)."""
         self._tick()
-        if not self._anchor_ok(root_id):
-            return
         if self.lone_providers and len(self.trees[root_id]) == 1:
             lone = self._lone(root_id)
             if lone is not None:
                 yield lone
+            return
+        if not self._anchor_ok(root_id):
             return
         options = self._options(root_id)
         if options is None:
@@ -425,13 +428,14 @@ class _Search:
         alone, with no sharing provider anywhere: the candidate is that
         provider with every class, if it passed every slot (each amount
         alone is all it must fit) and holds the group's traits."""
-        if root_id not in self.lone_fit:
+        if root_id not in self.lone_fit or not self._anchor_ok(root_id):
             return None
         if self.traits_checked_at >= 0 and not traits_match(
                 self.unsuffixed_traits, self.providers[root_id].traits):
             return None
-        return Candidate(((root_id, self.lone_items),),
-                         (('', (root_id,)),) if self.show_mappings else ())
+        return _new(Candidate, (
+            ((root_id, self.lone_items),),
+            (('', (root_id,)),) if self.show_mappings else ()))
 
     def _walk(self, options: list[list[int]]) -> Iterator[Candidate]:
         """Depth-first over the slots, one frame (no recursion): at each
@@ -445,11 +449,17 @@ class _Search:
         last = len(options) - 1
         next_option = [0] * len(options)
         level = 0
+        # ``_tick`` inlined: the steps of this loop are most of a search.
+        deadline, steps = self.deadline, self.steps
         while level >= 0:
             choices = options[level]
+            count = len(choices)
             index = next_option[level]
-            while index < len(choices):
-                self._tick()
+            while index < count:
+                steps += 1
+                if (not steps & _CLOCK_MASK
+                        and time.monotonic() > deadline):
+                    raise _BudgetSpent()
                 p = choices[index]
                 # The cheapest test first, without a call.
                 if not (exclusive[level] and p in isolated) and place(
@@ -457,12 +467,14 @@ class _Search:
                     break
                 index += 1
             next_option[level] = index + 1
-            if index == len(choices):
+            if index == count:
                 level -= 1
                 if level >= 0:
                     unplace(level, combination.chosen[level])
             elif level == last:
+                self.steps = steps
                 yield self._candidate(combination.placed, combination.chosen)
+                steps = self.steps
                 unplace(level, choices[index])
             else:
                 level += 1
@@ -490,13 +502,13 @@ class _Search:
             allocations = tuple((p, tuple(resources))
                                 for p, resources in by_provider.items())
         if not self.show_mappings:
-            return Candidate(allocations, ())
+            return _new(Candidate, (allocations, ()))
         mappings: tuple[tuple[str, tuple[int, ...]], ...] = tuple([
             (suffix, (chosen[i],)) for suffix, i in self.suffixed_slots])
         if self.unsuffixed is not None:
             mappings = (('', tuple(sorted({chosen[i] for i in range(
                 self.last_unsuffixed + 1)}))),) + mappings
-        return Candidate(allocations, mappings)
+        return _new(Candidate, (allocations, mappings))
 
     def _anchors(self) -> Iterator[Candidate]:
         roots = sorted(self.trees)
@@ -506,8 +518,7 @@ class _Search:
                 if lone and len(trees[root_id]) == 1:
                     # What ``anchor`` does, without a generator per tree.
                     self._tick()
-                    found = (self._lone(root_id)
-                             if self._anchor_ok(root_id) else None)
+                    found = self._lone(root_id)
                     if found is not None:
                         yield found
                 else:

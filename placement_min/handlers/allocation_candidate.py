@@ -126,18 +126,22 @@ def _summaries(version: mv.Version, world: storage.World,
     summaries: dict[str, dict[str, Any]] = {}
     for rp_id in _summarised(version, world, candidates):
         rp = providers[rp_id]
-        summary: dict[str, Any] = {'resources': {
+        resources = {
             rc: {'capacity': inventory.capacity, 'used': inventory.used}
             for rc, inventory in rp.inventories.items()
-            if all_classes or rc in requested}}
-        if traits:
-            summary['traits'] = sorted(rp.traits)
+            if all_classes or rc in requested}
         if nested:
-            summary['parent_provider_uuid'] = (
-                None if rp.parent_id is None
-                else providers[rp.parent_id].uuid)
-            summary['root_provider_uuid'] = providers[rp.root_id].uuid
-        summaries[rp.uuid] = summary
+            summaries[rp.uuid] = {
+                'resources': resources, 'traits': sorted(rp.traits),
+                'parent_provider_uuid': (
+                    None if rp.parent_id is None
+                    else providers[rp.parent_id].uuid),
+                'root_provider_uuid': providers[rp.root_id].uuid}
+        elif traits:
+            summaries[rp.uuid] = {'resources': resources,
+                                  'traits': sorted(rp.traits)}
+        else:
+            summaries[rp.uuid] = {'resources': resources}
     return summaries
 
 
