@@ -8,6 +8,7 @@ left to ``placement_min.candidate_search``.
 """
 
 import functools
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -211,6 +212,20 @@ def _world_query(classes: int, sharing: bool, any_sharing: bool,
         RP_AGG.c.aggregate_id.in_(shared)))
 
 
+def _driver_rows(result: sa.CursorResult[Any]) -> Sequence[Any]:
+    """The rows as the driver's tuples.
+
+    NOTE: no column of this statement has a result processor on any
+    supported driver (integers, strings, doubles; a sum that may be a
+    Decimal is converted by the caller), and a row object per row costs
+    more than all the tuples: thousands of rows are read straight from
+    the cursor.
+    """
+    rows = result.cursor.fetchall()
+    result.close()
+    return rows
+
+
 def _providers(conn: sa.Connection, class_ids: dict[str, int],
                amounts: Amounts, sharing_trait_id: int | None,
                any_sharing: bool, member_of: bool
@@ -227,7 +242,7 @@ def _providers(conn: sa.Connection, class_ids: dict[str, int],
     with_class: dict[str, list[Provider]] = {}
     links = []
     for (kind, rp_id, uuid, parent, root, name, min_unit, max_unit, step,
-         capacity, used) in conn.execute(query, params).all():
+         capacity, used) in _driver_rows(conn.execute(query, params)):
         if kind != 'i':
             links.append((rp_id, kind, name))
             continue
