@@ -76,20 +76,30 @@ class World(NamedTuple):
     nested: bool | None
 
 
-def _names(conn: sa.Connection, classes: set[str], traits: set[str],
-           ask_nested: bool
-           ) -> tuple[dict[str, int], dict[str, int], bool | None]:
-    """({class: id}, {trait: id}, nested) in one statement."""
+@functools.lru_cache(maxsize=2)
+def _names_query(ask_nested: bool) -> Compound:
+    """The resource classes named ``classes`` and the traits named
+    ``traits`` (expanding bind parameters), and when ``ask_nested``
+    whether any provider has a parent: built once."""
     parts = [sa.select(sa.literal('c').label('kind'), RC.c.name, RC.c.id)
-             .where(RC.c.name.in_(sorted(classes)))]
-    parts.append(sa.select(sa.literal('t'), TRAIT.c.name, TRAIT.c.id)
-                 .where(TRAIT.c.name.in_(sorted(traits | {SHARING_TRAIT}))))
+             .where(RC.c.name.in_(sa.bindparam('classes', expanding=True))),
+             sa.select(sa.literal('t'), TRAIT.c.name, TRAIT.c.id)
+             .where(TRAIT.c.name.in_(sa.bindparam('traits', expanding=True)))]
     if ask_nested:
         child = (sa.select(RP.c.id).where(RP.c.parent_provider_id.is_not(
             None)).limit(1).subquery())
         parts.append(sa.select(sa.literal('n'), sa.literal(''), child.c.id))
+    return sa.union_all(*parts)
+
+
+def _names(conn: sa.Connection, classes: set[str], traits: set[str],
+           ask_nested: bool
+           ) -> tuple[dict[str, int], dict[str, int], bool | None]:
+    """({class: id}, {trait: id}, nested) in one statement."""
     found: dict[str, dict[str, int]] = {'c': {}, 't': {}, 'n': {}}
-    for kind, name, id_ in conn.execute(sa.union_all(*parts)):
+    for kind, name, id_ in conn.execute(_names_query(ask_nested), {
+            'classes': sorted(classes),
+            'traits': sorted(traits | {SHARING_TRAIT})}):
         found[kind][name] = id_
     return found['c'], found['t'], (bool(found['n']) if ask_nested else None)
 
