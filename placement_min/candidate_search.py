@@ -192,13 +192,17 @@ class _Search:
     def _eligible(self, group: RequestGroup) -> list[Provider] | None:
         """The providers that pass ``group``'s tests but resources: its
         tree, traits and aggregates (once for all the classes of the
-        unsuffixed group); None when it has no such test."""
+        unsuffixed group); None when it has no such test. A suffixed
+        group's are looked for among the holders of its first class."""
         tree = self._tree_of(group.in_tree)
         plain = (group.traits == _NO_TRAITS
                  and group.aggregates == _NO_AGGREGATES)
         if tree is None and plain:
             return None
-        return [rp for rp in self.providers.values()
+        considered: Collection[Provider] = self.providers.values()
+        if group.suffixed and group.resources:
+            considered = self.with_class.get(min(group.resources), ())
+        return [rp for rp in considered
                 if (tree is None or rp.root_id == tree)
                 and (plain or self._holds(group, rp))]
 
