@@ -136,6 +136,12 @@ class _Search:
         self.lone_providers = (
             not self.sharing_ids and self.unsuffixed is not None
             and len(request.groups) == 1)
+        # Whether a tree may fail ``_anchor_ok`` at all.
+        self.anchors_tested = (
+            request.root_traits != _NO_TRAITS
+            or (self.unsuffixed is not None
+                and (self.unsuffixed.in_tree is not None
+                     or bool(self.unsuffixed.aggregates.none_of))))
         # The providers that passed every slot, for ``_lone``.
         self.lone_fit: set[int] = (
             set.intersection(*(set(slot.passing) for slot in self.slots))
@@ -432,7 +438,8 @@ class _Search:
         alone, with no sharing provider anywhere: the candidate is that
         provider with every class, if it passed every slot (each amount
         alone is all it must fit) and holds the group's traits."""
-        if root_id not in self.lone_fit or not self._anchor_ok(root_id):
+        if root_id not in self.lone_fit or (
+                self.anchors_tested and not self._anchor_ok(root_id)):
             return None
         if self.traits_checked_at >= 0 and not traits_match(
                 self.unsuffixed_traits, self.providers[root_id].traits):

@@ -126,10 +126,11 @@ def _summaries(version: mv.Version, world: storage.World,
     summaries: dict[str, dict[str, Any]] = {}
     for rp_id in _summarised(version, world, candidates):
         rp = providers[rp_id]
-        resources = {
-            rc: {'capacity': inventory.capacity, 'used': inventory.used}
-            for rc, inventory in rp.inventories.items()
-            if all_classes or rc in requested}
+        resources = {}
+        for rc, inventory in rp.inventories.items():
+            if all_classes or rc in requested:
+                resources[rc] = {'capacity': inventory.capacity,
+                                 'used': inventory.used}
         if nested:
             summaries[rp.uuid] = {
                 'resources': resources, 'traits': sorted(rp.traits),
