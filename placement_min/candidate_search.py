@@ -10,9 +10,10 @@ doc/allocation-candidates.md explains the design and its bounds.
 """
 
 import logging
+import operator
 import random
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import Any, NamedTuple
 
 from placement_min import microversion as mv
@@ -53,16 +54,20 @@ class Settings(NamedTuple):
 
 class Candidate(NamedTuple):
     """One allocation request: ((provider id, ((class, amount), ...)),
-    ...) in a canonical order, and ((suffix, (provider id, ...)), ...)
-    per group (from 1.34; empty before)."""
+    ...) in a canonical order; and from 1.34 (empty before) its
+    mappings: the ids of the unsuffixed group's providers, in order, and
+    the id of each suffixed group's provider, in the order of
+    ``Result.suffixes``."""
 
     allocations: Allocations
-    mappings: tuple[tuple[str, tuple[int, ...]], ...]
+    unsuffixed: tuple[int, ...]
+    groups: tuple[int, ...]
 
 
 class Result(NamedTuple):
     candidates: list[Candidate]
     cut: bool           # the budget ended the search
+    suffixes: tuple[str, ...]   # of the suffixed groups, in order
 
 
 class _BudgetSpent(Exception):
@@ -155,10 +160,24 @@ class _Search:
                           for slot in self.slots]
         self.interchangeable = [s.same_as_previous for s in self.slots]
         self.slot_resources = [s.resources for s in self.slots]
-        # (suffix, slot index) of the suffixed groups, by suffix.
+        # (suffix, slot index) of the suffixed groups, by suffix, and
+        # what gives their providers from the slots' (a tuple).
         self.suffixed_slots = sorted((s.group.suffix, i)
                                      for i, s in enumerate(self.slots)
                                      if s.group.suffixed)
+        indices = [i for _suffix, i in self.suffixed_slots]
+        self.group_providers: Callable[[list[int]], tuple[int, ...]] = (
+            operator.itemgetter(*indices) if len(indices) > 1
+            else lambda chosen: tuple([chosen[i] for i in indices]))
+        # What every slot asks, when it is the same (identical groups):
+        # the allocations of distinct providers then depend only on
+        # which they are, and are made once per set.
+        self.uniform: Resources | None = (
+            self.slot_resources[0]
+            if self.slot_resources and self.slot_resources[0]
+            and self.slot_resources.count(self.slot_resources[0])
+            == len(self.slot_resources) else None)
+        self._uniform_allocations: dict[tuple[int, ...], Allocations] = {}
         self._ancestors: dict[int, frozenset[int]] = {}
         self.steps = 0
         self.deadline = time.monotonic() + settings.budget_ms / 1000.0
@@ -446,7 +465,7 @@ class _Search:
             return None
         return _new(Candidate, (
             ((root_id, self.lone_items),),
-            (('', (root_id,)),) if self.show_mappings else ()))
+            (root_id,) if self.show_mappings else (), ()))
 
     def _walk(self, options: list[list[int]]) -> Iterator[Candidate]:
         """Depth-first over the slots, one frame (no recursion): at each
@@ -495,31 +514,43 @@ class _Search:
     def _candidate(self, placed: dict[tuple[int, str], int],
                    chosen: list[int]) -> Candidate:
         allocations: Allocations
-        if len(set(chosen)) == len(chosen):
+        if len(set(chosen)) != len(chosen):
+            allocations = self._merged(placed)
+        elif self.uniform is not None:
+            key = tuple(sorted(chosen))
+            found = self._uniform_allocations.get(key)
+            if found is None:
+                found = self._uniform_allocations[key] = tuple([
+                    (p, self.uniform) for p in key])
+            allocations = found
+        else:
             # Each provider in one slot: its slot's resources are all it
             # gives (a resourceless group's provider gives nothing).
             allocations = tuple(sorted([
                 (p, resources) for p, resources
                 in zip(chosen, self.slot_resources, strict=True)
                 if resources]))
-        else:
-            by_provider: dict[int, list[tuple[str, int]]] = {}
-            for (p, rc), amount in sorted(placed.items()):
-                found = by_provider.get(p)
-                if found is None:
-                    by_provider[p] = [(rc, amount)]
-                else:
-                    found.append((rc, amount))
-            allocations = tuple((p, tuple(resources))
-                                for p, resources in by_provider.items())
         if not self.show_mappings:
-            return _new(Candidate, (allocations, ()))
-        mappings: tuple[tuple[str, tuple[int, ...]], ...] = tuple([
-            (suffix, (chosen[i],)) for suffix, i in self.suffixed_slots])
+            return _new(Candidate, (allocations, (), ()))
+        unsuffixed: tuple[int, ...] = ()
         if self.unsuffixed is not None:
-            mappings = (('', tuple(sorted({chosen[i] for i in range(
-                self.last_unsuffixed + 1)}))),) + mappings
-        return _new(Candidate, (allocations, mappings))
+            unsuffixed = tuple(sorted({
+                chosen[i] for i in range(self.last_unsuffixed + 1)}))
+        return _new(Candidate, (allocations, unsuffixed,
+                                self.group_providers(chosen)))
+
+    def _merged(self, placed: dict[tuple[int, str], int]) -> Allocations:
+        """The allocations of a combination where a provider serves
+        several slots: the sums placed on each."""
+        by_provider: dict[int, list[tuple[str, int]]] = {}
+        for (p, rc), amount in sorted(placed.items()):
+            found = by_provider.get(p)
+            if found is None:
+                by_provider[p] = [(rc, amount)]
+            else:
+                found.append((rc, amount))
+        return tuple((p, tuple(resources))
+                     for p, resources in by_provider.items())
 
     def _anchors(self) -> Iterator[Candidate]:
         roots = sorted(self.trees)
@@ -580,7 +611,8 @@ class _Search:
                      else found[:limit])
         elif settings.randomize:
             random.shuffle(found)
-        return Result(found, cut)
+        return Result(found, cut,
+                      tuple(suffix for suffix, _i in self.suffixed_slots))
 
 
 class _Combination:

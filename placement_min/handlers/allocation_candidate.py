@@ -49,7 +49,7 @@ def _amounts(request: request_groups.CandidateRequest) -> storage.Amounts:
 
 def _allocation_requests(version: mv.Version,
                          providers: dict[int, storage.Provider],
-                         candidates: list[candidate_search.Candidate]
+                         result: candidate_search.Result
                          ) -> list[dict[str, Any]]:
     """The candidates in the shape of ``version``.
 
@@ -57,6 +57,7 @@ def _allocation_requests(version: mv.Version,
     group's providers): each is built once and shared, the answer being
     only encoded.
     """
+    candidates, suffixes = result.candidates, result.suffixes
     if version < mv.ALLOCATIONS_BY_PROVIDER:
         parts: dict[tuple[int, candidate_search.Resources],
                     dict[str, Any]] = {}
@@ -88,18 +89,32 @@ def _allocation_requests(version: mv.Version,
                                  for rp_id, resources in c.allocations}}
                 for c in candidates]
 
-    groups: dict[tuple[int, ...], list[str]] = {}
-
-    def mapped(rp_ids: tuple[int, ...]) -> list[str]:
-        found = groups.get(rp_ids)
-        if found is None:
-            found = groups[rp_ids] = [providers[p].uuid for p in rp_ids]
-        return found
-
+    # The mappings' lists of uuids, each made once: the unsuffixed
+    # group's by its providers, a suffixed group's by its provider.
+    together: dict[tuple[int, ...], list[str]] = {}
+    for c in candidates:
+        if c.unsuffixed not in together:
+            together[c.unsuffixed] = [providers[p].uuid
+                                      for p in c.unsuffixed]
+    alone = {p: [providers[p].uuid]
+             for p in set().union(*(c.groups for c in candidates))}
+    one = alone.__getitem__
+    if not suffixes:
+        return [{'allocations': {uuids[rp_id]: given(resources)
+                                 for rp_id, resources in c.allocations},
+                 'mappings': {'': together[c.unsuffixed]}}
+                for c in candidates]
+    if not (candidates and candidates[0].unsuffixed):
+        return [{'allocations': {uuids[rp_id]: given(resources)
+                                 for rp_id, resources in c.allocations},
+                 'mappings': dict(zip(suffixes, map(one, c.groups),
+                                      strict=True))}
+                for c in candidates]
     return [{'allocations': {uuids[rp_id]: given(resources)
                              for rp_id, resources in c.allocations},
-             'mappings': {suffix: mapped(rp_ids)
-                          for suffix, rp_ids in c.mappings}}
+             'mappings': {'': together[c.unsuffixed],
+                          **dict(zip(suffixes, map(one, c.groups),
+                                     strict=True))}}
             for c in candidates]
 
 
@@ -108,7 +123,9 @@ def _summarised(version: mv.Version, world: storage.World,
     """Ids of the providers the summaries show: those the candidates use
     and, from 1.29, every provider of their trees."""
     used = {rp_id for c in candidates for rp_id, _ in c.allocations}
-    used.update(p for c in candidates for _s, ps in c.mappings for p in ps)
+    for c in candidates:
+        used.update(c.unsuffixed)
+        used.update(c.groups)
     if version < mv.CANDIDATES_NESTED:
         return sorted(used)
     providers, trees = world.providers, world.trees
@@ -169,7 +186,7 @@ def list_candidates(req: PlacementRequest) -> webob.Response:
                     len(result.candidates))
     body = {
         'allocation_requests': _allocation_requests(
-            req.version, world.providers, result.candidates),
+            req.version, world.providers, result),
         'provider_summaries': _summaries(req.version, world,
                                          result.candidates,
                                          request.class_names()),
