@@ -123,9 +123,9 @@ def _summarised(version: mv.Version, world: storage.World,
     """Ids of the providers the summaries show: those the candidates use
     and, from 1.29, every provider of their trees."""
     used = {rp_id for c in candidates for rp_id, _ in c.allocations}
-    for c in candidates:
-        used.update(c.unsuffixed)
-        used.update(c.groups)
+    # A resourceless group's provider is in the mappings only (the
+    # unsuffixed group always has resources).
+    used.update(*(c.groups for c in candidates))
     if version < mv.CANDIDATES_NESTED:
         return sorted(used)
     providers, trees = world.providers, world.trees
