@@ -253,10 +253,13 @@ def _providers(conn: sa.Connection, class_ids: dict[str, int],
     links = []
     for (kind, rp_id, uuid, parent, root, name, min_unit, max_unit, step,
          capacity, used) in _driver_rows(conn.execute(query, params)):
-        if kind != 'i':
-            links.append((rp_id, kind, name))
-            continue
         rp = providers.get(rp_id)
+        if kind != 'i':
+            if rp is None:
+                links.append((rp_id, kind, name))
+            else:
+                (rp.traits if kind == 't' else rp.aggregates).add(name)
+            continue
         if rp is None:
             rp = providers[rp_id] = _new(Provider, (rp_id, uuid, parent,
                                                     root, {}, set(), set()))
@@ -277,7 +280,8 @@ def _providers(conn: sa.Connection, class_ids: dict[str, int],
                 with_class[name] = [rp]
             else:
                 holders.append(rp)
-    # Union rows come in no promised order: links after providers.
+    # Union rows come in no promised order: links read before their
+    # provider are added after all providers.
     for rp_id, kind, name in links:
         rp = providers[rp_id]
         (rp.traits if kind == 't' else rp.aggregates).add(name)
