@@ -24,9 +24,19 @@ def json_response(req: PlacementRequest, body: dict[str, Any],
                   headers: Mapping[str, str] | None = None
                   ) -> webob.Response:
     """A JSON response; from 1.15 with Last-Modified and no-cache."""
+    return json_text_response(req, json.dumps(body), status, last_modified,
+                              headers)
+
+
+def json_text_response(req: PlacementRequest, text: str, status: int = 200,
+                       last_modified: datetime.datetime | None = None,
+                       headers: Mapping[str, str] | None = None
+                       ) -> webob.Response:
+    """``json_response`` for a body already written as JSON text, as
+    ``json.dumps`` writes it (ASCII only)."""
     # NOTE: webob adds no charset to application/json (JSON is UTF-8).
     response = webob.Response(
-        body=json.dumps(body).encode('utf-8'), status=status,
+        body=text.encode('utf-8'), status=status,
         content_type='application/json')
     if req.version >= mv.CACHE_HEADERS:
         response.headers['Last-Modified'] = _http_date(
