@@ -57,9 +57,9 @@ LIST_QUERIES = {version: list_query(version) for version in (
 _LINKS_SINCE = ((mv.AGGREGATES, 'aggregates'), (mv.TRAITS, 'traits'),
                 (mv.ALLOCATIONS_LINK, 'allocations'))
 
-# A provider's fields, in the order of the storage rows: uuid, name,
-# generation, parent_provider_uuid, root_provider_uuid.
-Writer = Callable[[str, str, int, str | None, str | None], str]
+# Writes a provider's fields, in the order of the storage rows (uuid,
+# name, generation, parent_provider_uuid, root_provider_uuid), as JSON.
+Writer = Callable[[str, str, int, str | None, str | None], bytes]
 
 
 def _quoted(value: str | None) -> str:
@@ -68,52 +68,53 @@ def _quoted(value: str | None) -> str:
 
 @functools.lru_cache(maxsize=64)
 def provider_writer(version: mv.Version, script_name: str) -> Writer:
-    """What writes one provider as every response shows it, as the JSON
-    text ``json.dumps`` gives for {uuid, name, generation, links,
-    [parent_provider_uuid, root_provider_uuid]}; links under the
+    """What writes one provider as every response shows it: the JSON
+    ``json.dumps`` gives for {uuid, name, generation, links} and, from
+    1.14, parent_provider_uuid and root_provider_uuid; links under the
     service's mount point ``script_name``.
 
     NOTE: written as text from parts made once per version and mount
-    point, with each string quoted by json's own C encoder: building a
-    dict and a list of link dicts per provider, then encoding them, cost
-    several times the database's work for a list of thousands.
+    point, each string quoted by json's own C encoder: building a dict
+    and a list of link dicts per provider, then encoding them, cost
+    more than the database's work for a list of thousands.
     """
     prefix = _json_string(f'{script_name}/resource_providers/')[1:-1]
     rels = ['inventories', 'usages'] + [
         rel for since, rel in _LINKS_SINCE if version >= since]
-    # The text of the links between the copies of the provider's uuid.
+    # The text of the links around the copies of the provider's uuid.
     around_uuid = ['"links": [{"rel": "self", "href": "' + prefix]
     path_end = ''
     for rel in rels:
         around_uuid.append(
             f'{path_end}"}}, {{"rel": "{rel}", "href": "{prefix}')
         path_end = '/' + rel
-    if version < mv.NESTED_PROVIDERS:
-        around_uuid.append(path_end + '"}]}')
+    nested = version >= mv.NESTED_PROVIDERS
+    around_uuid.append(path_end + (
+        '"}], "parent_provider_uuid": ' if nested else '"}]}'))
 
-        def write(uuid: str, name: str, generation: int,
-                  parent_uuid: str | None, root_uuid: str | None) -> str:
-            quoted = _json_string(uuid)
-            return ''.join((
-                '{"uuid": ', quoted, ', "name": ', _json_string(name),
-                ', "generation": ', str(generation), ', ',
-                quoted[1:-1].join(around_uuid)))
-        return write
-    around_uuid.append(path_end + '"}], "parent_provider_uuid": ')
+    def write(uuid: str, name: str, generation: int,
+              parent_uuid: str | None, root_uuid: str | None) -> bytes:
+        quoted = _json_string(uuid)
+        return (f'{{"uuid": {quoted}, "name": {_json_string(name)}, '
+                f'"generation": {generation}, '
+                f'{quoted[1:-1].join(around_uuid)}').encode('ascii')
 
     def write_nested(uuid: str, name: str, generation: int,
-                     parent_uuid: str | None, root_uuid: str | None) -> str:
+                     parent_uuid: str | None, root_uuid: str | None
+                     ) -> bytes:
         quoted = _json_string(uuid)
-        return ''.join((
-            '{"uuid": ', quoted, ', "name": ', _json_string(name),
-            ', "generation": ', str(generation), ', ',
-            quoted[1:-1].join(around_uuid), _quoted(parent_uuid),
-            ', "root_provider_uuid": ', _quoted(root_uuid), '}'))
-    return write_nested
+        # NOTE: most providers are roots; their root is quoted already.
+        root = quoted if root_uuid == uuid else _quoted(root_uuid)
+        parent = 'null' if parent_uuid is None else _json_string(parent_uuid)
+        return (f'{{"uuid": {quoted}, "name": {_json_string(name)}, '
+                f'"generation": {generation}, '
+                f'{quoted[1:-1].join(around_uuid)}{parent}, '
+                f'"root_provider_uuid": {root}}}').encode('ascii')
+    return write_nested if nested else write
 
 
 def _providers_json(req: PlacementRequest,
-                    shown: storage.Providers) -> list[str]:
+                    shown: storage.Providers) -> list[bytes]:
     write = provider_writer(req.version, req.script_name)
     return [write(uuid, name, generation, parent_uuid, root_uuid)
             for uuid, name, generation, parent_uuid, root_uuid, _changed
@@ -123,10 +124,10 @@ def _providers_json(req: PlacementRequest,
 def _provider_response(req: PlacementRequest, shown: storage.Providers,
                        headers: dict[str, str] | None = None
                        ) -> webob.Response:
-    [text] = _providers_json(req, shown)
-    return responses.json_text_response(req, text,
-                                        last_modified=shown.newest,
-                                        headers=headers)
+    [body] = _providers_json(req, shown)
+    return responses.encoded_json_response(req, body,
+                                           last_modified=shown.newest,
+                                           headers=headers)
 
 
 @operation.declare(
@@ -141,9 +142,9 @@ def list_providers(req: PlacementRequest) -> webob.Response:
     if 'required' in given:
         given['required'] = filters.Required.merge(given['required'])
     shown = storage.list_providers(req.db, **given)
-    return responses.json_text_response(
-        req, '{"resource_providers": ['
-        + ', '.join(_providers_json(req, shown)) + ']}',
+    return responses.encoded_json_response(
+        req, responses.json_list('resource_providers',
+                                 _providers_json(req, shown)),
         last_modified=shown.newest)
 
 
