@@ -43,6 +43,7 @@ Condition = sa.ColumnElement[bool]
 # default, or the one of the caller's query (an alias of it).
 ProviderId = sa.ColumnElement[int]
 
+
 def _used(inventory: sa.FromClause) -> sa.ScalarSelect[int]:
     """What the consumers already use of an ``inventory`` row."""
     return (sa.select(sa.func.coalesce(sa.func.sum(ALLOC.c.used), 0))
