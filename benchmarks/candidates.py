@@ -7,8 +7,8 @@ Each shape gets its own fresh database and its own placement_min under
 uwsgi (the flags of etc/placement-min/uwsgi.ini), is seeded over HTTP,
 and each of its queries is driven for ``--duration`` seconds at each
 connection count. The table shows p50/p99 latency, requests/s, the CPU
-the server spent per request and the number of candidates one answer
-holds.
+the server spent per request, the number of candidates one answer
+holds, and how many answers the work budget cut (the service logs each).
 """
 
 import argparse
@@ -211,9 +211,21 @@ def count_candidates(address, keepalive, path: str) -> int:
     return len(body['allocation_requests'])
 
 
+# What the service logs for each answer its work budget cut.
+BUDGET_CUT = 'cut by its work budget'
+
+
+def budget_cuts(log_file: Path) -> int:
+    if not log_file.exists():
+        return 0
+    with open(log_file, errors='replace') as log:
+        return sum(BUDGET_CUT in line for line in log)
+
+
 def measure(query: Query, server, keepalive, connections: int,
-            duration: float) -> dict:
+            duration: float, log_file: Path) -> dict:
     cpu = server.cpu_seconds()
+    cuts = budget_cuts(log_file)
     result = client.run(query, server.address, keepalive, connections,
                         duration)
     server_cpu = server.cpu_seconds() - cpu
@@ -226,6 +238,7 @@ def measure(query: Query, server, keepalive, connections: int,
         'unexpected': result.unexpected + result.errors,
         'server_cpu_ms_per_request': round(
             1e3 * server_cpu / max(1, result.requests), 2),
+        'budget_cuts': budget_cuts(log_file) - cuts,
     }
 
 
@@ -235,7 +248,8 @@ def run_shape(shape, args, workdir: Path) -> list[dict]:
     with ExitStack() as stack:
         url = stack.enter_context(scratch_database(args.db_url, workdir))
         config = workdir / 'placement-min.conf'
-        config.write_text(CONFIG.format(log_file=workdir / 'service.log',
+        log_file = workdir / 'service.log'
+        config.write_text(CONFIG.format(log_file=log_file,
                                         url=url.replace('%', '%%')))
         prepare_database(config)
         server = stack.enter_context(Server(
@@ -251,7 +265,7 @@ def run_shape(shape, args, workdir: Path) -> list[dict]:
             found = count_candidates(server.address, keepalive, path)
             for connections in args.connections:
                 row = measure(Query(query_name, path), server, keepalive,
-                              connections, args.duration)
+                              connections, args.duration, log_file)
                 row.update(shape=name, candidates=found)
                 rows.append(row)
                 print(json.dumps(row, sort_keys=True), flush=True)
@@ -262,14 +276,15 @@ def run_shape(shape, args, workdir: Path) -> list[dict]:
 def print_table(rows: list[dict]) -> None:
     header = (f'{"query":<34} {"conns":>5} {"p50 ms":>7} {"p99 ms":>7} '
               f'{"req/s":>7} {"server ms/req":>13} {"candidates":>10} '
-              f'{"unexp":>5}')
+              f'{"unexp":>5} {"cut":>4}')
     print(header)
     print('-' * len(header))
     for row in rows:
         print(f'{row["query"]:<34} {row["connections"]:>5} '
               f'{row["p50_ms"]:>7.2f} {row["p99_ms"]:>7.2f} '
               f'{row["rps"]:>7.1f} {row["server_cpu_ms_per_request"]:>13.2f} '
-              f'{row["candidates"]:>10} {row["unexpected"]:>5}')
+              f'{row["candidates"]:>10} {row["unexpected"]:>5} '
+              f'{row["budget_cuts"]:>4}')
 
 
 def reference_ms() -> float:

@@ -339,8 +339,11 @@ class Reshape(GroupScenario):
 
 
 # Traits and aggregates of the seeded providers: every other one has
-# TRAIT, and each is in one of the three aggregates, in turn.
+# TRAIT, the first FEW have FEW_TRAIT too (however many are seeded), and
+# each is in one of the three aggregates, in turn.
 TRAIT = 'HW_CPU_X86_AVX2'
+FEW_TRAIT = 'HW_CPU_X86_AVX512F'
+FEW = 50
 OTHER_TRAIT = 'HW_CPU_X86_SSE'
 AGGREGATES = ['0a5f6b0e-8c1d-4f3a-9e2b-7d4c5b6a7f01',
               '0a5f6b0e-8c1d-4f3a-9e2b-7d4c5b6a7f02',
@@ -350,7 +353,8 @@ FILTERED = '/resource_providers?resources=VCPU:2,MEMORY_MB:4096&required=' \
 
 
 def seeded_traits(number: int) -> list[str]:
-    return [TRAIT] if number % 2 == 0 else []
+    return ([TRAIT] if number % 2 == 0 else []) + (
+        [FEW_TRAIT] if number < FEW else [])
 
 
 def seeded_aggregates(number: int) -> list[str]:
@@ -376,6 +380,16 @@ class FilteredListMemberOf(FilteredList):
 
     name = 'GET providers, resources + required + member_of'
     path = f'{FILTERED}&member_of=in:{AGGREGATES[0]},{AGGREGATES[1]}'
+
+
+class FilteredListFew(FilteredList):
+    """The same capacity, with a trait only the first 50 providers have:
+    an answer that does not grow with the deployment, so what grows is
+    the filtering's own cost."""
+
+    name = 'GET providers, resources + required, 50 match'
+    path = ('/resource_providers?resources=VCPU:2,MEMORY_MB:4096'
+            f'&required={FEW_TRAIT}')
 
 
 class PutTraits(PutOne):

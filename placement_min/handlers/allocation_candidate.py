@@ -14,6 +14,7 @@ import webob
 from oslo_config import cfg
 
 from placement_min import candidate_search
+from placement_min import filters
 from placement_min import microversion as mv
 from placement_min import request_groups
 from placement_min import responses
@@ -46,59 +47,120 @@ def _amounts(request: request_groups.CandidateRequest) -> storage.Amounts:
     return amounts
 
 
-def _allocation_request(version: mv.Version, uuids: dict[int, str],
-                        candidate: candidate_search.Candidate
-                        ) -> dict[str, Any]:
-    """One candidate in the shape of ``version``; ``uuids`` maps
-    provider ids to uuids."""
-    by_provider: dict[str, dict[str, int]] = {}
-    for (rp_id, rc), amount in candidate.allocations:
-        uuid = uuids[rp_id]
-        found = by_provider.get(uuid)
-        if found is None:
-            by_provider[uuid] = {rc: amount}
-        else:
-            found[rc] = amount
+def _allocation_requests(version: mv.Version,
+                         providers: dict[int, storage.Provider],
+                         result: candidate_search.Result
+                         ) -> list[dict[str, Any]]:
+    """The candidates in the shape of ``version``.
+
+    Equal parts recur across candidates (what one provider gives, a
+    group's providers): each is built once and shared, the answer being
+    only encoded.
+    """
+    candidates, suffixes = result.candidates, result.suffixes
     if version < mv.ALLOCATIONS_BY_PROVIDER:
-        return {'allocations': [
-            {'resource_provider': {'uuid': uuid}, 'resources': resources}
-            for uuid, resources in by_provider.items()]}
-    body: dict[str, Any] = {'allocations': {uuid: {'resources': resources}
-                            for uuid, resources in by_provider.items()}}
-    if version >= mv.CANDIDATES_MAPPINGS:
-        body['mappings'] = {suffix: [uuids[p] for p in rp_ids]
-                            for suffix, rp_ids in candidate.mappings}
-    return body
+        parts: dict[tuple[int, candidate_search.Resources],
+                    dict[str, Any]] = {}
+
+        def listed(rp_id: int, resources: candidate_search.Resources
+                   ) -> dict[str, Any]:
+            key = (rp_id, resources)
+            found = parts.get(key)
+            if found is None:
+                found = parts[key] = {
+                    'resource_provider': {'uuid': providers[rp_id].uuid},
+                    'resources': dict(resources)}
+            return found
+        return [{'allocations': [listed(rp_id, resources)
+                                 for rp_id, resources in c.allocations]}
+                for c in candidates]
+    uuids = {rp_id: providers[rp_id].uuid
+             for c in candidates for rp_id, _ in c.allocations}
+    amounts: dict[candidate_search.Resources, dict[str, Any]] = {}
+
+    def given(resources: candidate_search.Resources) -> dict[str, Any]:
+        found = amounts.get(resources)
+        if found is None:
+            found = amounts[resources] = {'resources': dict(resources)}
+        return found
+
+    if version < mv.CANDIDATES_MAPPINGS:
+        return [{'allocations': {uuids[rp_id]: given(resources)
+                                 for rp_id, resources in c.allocations}}
+                for c in candidates]
+
+    # The mappings' lists of uuids, each made once: the unsuffixed
+    # group's by its providers, a suffixed group's by its provider.
+    together: dict[tuple[int, ...], list[str]] = {}
+    for c in candidates:
+        if c.unsuffixed not in together:
+            together[c.unsuffixed] = [providers[p].uuid
+                                      for p in c.unsuffixed]
+    alone = {p: [providers[p].uuid]
+             for p in set().union(*(c.groups for c in candidates))}
+    one = alone.__getitem__
+    if not suffixes:
+        return [{'allocations': {uuids[rp_id]: given(resources)
+                                 for rp_id, resources in c.allocations},
+                 'mappings': {'': together[c.unsuffixed]}}
+                for c in candidates]
+    if not (candidates and candidates[0].unsuffixed):
+        return [{'allocations': {uuids[rp_id]: given(resources)
+                                 for rp_id, resources in c.allocations},
+                 'mappings': dict(zip(suffixes, map(one, c.groups),
+                                      strict=True))}
+                for c in candidates]
+    return [{'allocations': {uuids[rp_id]: given(resources)
+                             for rp_id, resources in c.allocations},
+             'mappings': {'': together[c.unsuffixed],
+                          **dict(zip(suffixes, map(one, c.groups),
+                                     strict=True))}}
+            for c in candidates]
 
 
-def _summarised(version: mv.Version, providers: dict[int, storage.Provider],
+def _summarised(version: mv.Version, world: storage.World,
                 candidates: list[candidate_search.Candidate]) -> list[int]:
     """Ids of the providers the summaries show: those the candidates use
     and, from 1.29, every provider of their trees."""
-    used = {rp_id for c in candidates for (rp_id, _rc), _n in c.allocations}
-    used.update(p for c in candidates for _s, ps in c.mappings for p in ps)
+    used = {rp_id for c in candidates for rp_id, _ in c.allocations}
+    # A resourceless group's provider is in the mappings only (the
+    # unsuffixed group always has resources).
+    used.update(*(c.groups for c in candidates))
     if version < mv.CANDIDATES_NESTED:
         return sorted(used)
+    providers, trees = world.providers, world.trees
     roots = {providers[p].root_id for p in used}
-    return sorted(rp.id for rp in providers.values() if rp.root_id in roots)
+    return sorted(p for root in roots for p in trees[root])
 
 
-def _summary(version: mv.Version, rp: storage.Provider,
-             providers: dict[int, storage.Provider],
-             requested: set[str]) -> dict[str, Any]:
+def _summaries(version: mv.Version, world: storage.World,
+               candidates: list[candidate_search.Candidate],
+               requested: set[str]) -> dict[str, dict[str, Any]]:
+    providers = world.providers
     all_classes = version >= mv.SUMMARIES_ALL_INVENTORY
-    summary: dict[str, Any] = {'resources': {
-        rc: {'capacity': inventory.capacity, 'used': inventory.used}
-        for rc, inventory in rp.inventories.items()
-        if all_classes or rc in requested}}
-    if version >= mv.CANDIDATES_REQUIRED:
-        summary['traits'] = sorted(rp.traits)
-    if version >= mv.CANDIDATES_NESTED:
-        parent = (providers[rp.parent_id] if rp.parent_id is not None
-                  else None)
-        summary['parent_provider_uuid'] = parent.uuid if parent else None
-        summary['root_provider_uuid'] = providers[rp.root_id].uuid
-    return summary
+    traits = version >= mv.CANDIDATES_REQUIRED
+    nested = version >= mv.CANDIDATES_NESTED
+    summaries: dict[str, dict[str, Any]] = {}
+    for rp_id in _summarised(version, world, candidates):
+        rp = providers[rp_id]
+        resources = {}
+        for rc, inventory in rp.inventories.items():
+            if all_classes or rc in requested:
+                resources[rc] = {'capacity': inventory.capacity,
+                                 'used': inventory.used}
+        if nested:
+            summaries[rp.uuid] = {
+                'resources': resources, 'traits': sorted(rp.traits),
+                'parent_provider_uuid': (
+                    None if rp.parent_id is None
+                    else providers[rp.parent_id].uuid),
+                'root_provider_uuid': providers[rp.root_id].uuid}
+        elif traits:
+            summaries[rp.uuid] = {'resources': resources,
+                                  'traits': sorted(rp.traits)}
+        else:
+            summaries[rp.uuid] = {'resources': resources}
+    return summaries
 
 
 @operation.declare(
@@ -112,7 +174,9 @@ def list_candidates(req: PlacementRequest) -> webob.Response:
     world = storage.load(req.db, _amounts(request), request.trait_names(),
                          req.version < mv.CANDIDATES_NESTED,
                          any_sharing=any(not group.resources
-                                         for group in request.groups))
+                                         for group in request.groups),
+                         member_of=any(group.aggregates != filters.MemberOf()
+                                       for group in request.groups))
     result = candidate_search.find(request, world, req.version,
                                    _settings(req.conf))
     if result.cut:
@@ -120,17 +184,11 @@ def list_candidates(req: PlacementRequest) -> webob.Response:
                     '(%d ms) with %d candidates found',
                     req.conf.placement.allocation_candidates_budget_ms,
                     len(result.candidates))
-    providers = world.providers
-    uuids = {rp_id: rp.uuid for rp_id, rp in providers.items()}
-    requested = request.class_names()
     body = {
-        'allocation_requests': [
-            _allocation_request(req.version, uuids, candidate)
-            for candidate in result.candidates],
-        'provider_summaries': {
-            providers[rp_id].uuid: _summary(req.version, providers[rp_id],
-                                            providers, requested)
-            for rp_id in _summarised(req.version, providers,
-                                     result.candidates)},
+        'allocation_requests': _allocation_requests(
+            req.version, world.providers, result),
+        'provider_summaries': _summaries(req.version, world,
+                                         result.candidates,
+                                         request.class_names()),
     }
     return responses.json_response(req, body)

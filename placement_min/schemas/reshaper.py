@@ -8,27 +8,10 @@ POST /allocations form of the same microversion.
 import copy
 
 from placement_min import microversion as mv
-from placement_min import patterns
 from placement_min.jsonbody import Schema
 from placement_min.schemas import allocation
-from placement_min.schemas import common
 from placement_min.schemas.common import JSONSchema
 from placement_min.schemas import inventory
-
-PROVIDER_INVENTORIES: JSONSchema = {
-    'type': 'object',
-    'properties': {
-        'resource_provider_generation': common.GENERATION,
-        'inventories': {
-            'type': 'object',
-            'patternProperties': {
-                patterns.RESOURCE_CLASS: inventory.INVENTORY},
-            'additionalProperties': False,
-        },
-    },
-    'required': ['resource_provider_generation', 'inventories'],
-    'additionalProperties': False,
-}
 
 
 def _reshape(consumer: JSONSchema) -> JSONSchema:
@@ -41,7 +24,7 @@ def _reshape(consumer: JSONSchema) -> JSONSchema:
                 'type': 'object',
                 'minProperties': 1,
                 'patternProperties': {
-                    allocation.UUID_KEY_PATTERN: PROVIDER_INVENTORIES},
+                    allocation.UUID_KEY_PATTERN: inventory.REPLACE_ALL},
                 'additionalProperties': False,
             },
             'allocations': copy.deepcopy(allocations),

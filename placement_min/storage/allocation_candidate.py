@@ -8,6 +8,7 @@ left to ``placement_min.candidate_search``.
 """
 
 import functools
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -30,16 +31,17 @@ SHARING_TRAIT = 'MISC_SHARES_VIA_AGGREGATE'
 # {class: (smallest, largest amount any group asks of it)}
 Amounts = dict[str, tuple[int, int]]
 Compound = sa.CompoundSelect[*tuple[Any, ...]]
+# NOTE: a NamedTuple's own constructor is a Python function; the
+# thousands of providers and inventories of one answer are built with
+# the tuple's, from the fields in order (a quarter of the building time).
+_new = tuple.__new__
 
 
 
 class Inventory(NamedTuple):
-    total: int
-    reserved: int
     min_unit: int
     max_unit: int
     step_size: int
-    allocation_ratio: float
     used: int
     # floor((total - reserved) * allocation_ratio): used + n must not
     # exceed it (n and used being integers, the same as the product).
@@ -63,27 +65,41 @@ class Provider(NamedTuple):
 
 
 class World(NamedTuple):
-    """What the search reads: providers by id; whether any provider in
-    the database has a parent (asked below 1.29 only, else None)."""
+    """What the search reads: providers by id; the ids of each tree's
+    providers, by root id; the providers with inventory of each class;
+    whether any provider in the database has a parent (asked below 1.29
+    only, else None)."""
 
     providers: dict[int, Provider]
+    trees: dict[int, list[int]]
+    with_class: dict[str, list[Provider]]
     nested: bool | None
+
+
+@functools.lru_cache(maxsize=2)
+def _names_query(ask_nested: bool) -> Compound:
+    """The resource classes named ``classes`` and the traits named
+    ``traits`` (expanding bind parameters), and when ``ask_nested``
+    whether any provider has a parent: built once."""
+    parts = [sa.select(sa.literal('c').label('kind'), RC.c.name, RC.c.id)
+             .where(RC.c.name.in_(sa.bindparam('classes', expanding=True))),
+             sa.select(sa.literal('t'), TRAIT.c.name, TRAIT.c.id)
+             .where(TRAIT.c.name.in_(sa.bindparam('traits', expanding=True)))]
+    if ask_nested:
+        child = (sa.select(RP.c.id).where(RP.c.parent_provider_id.is_not(
+            None)).limit(1).subquery())
+        parts.append(sa.select(sa.literal('n'), sa.literal(''), child.c.id))
+    return sa.union_all(*parts)
 
 
 def _names(conn: sa.Connection, classes: set[str], traits: set[str],
            ask_nested: bool
            ) -> tuple[dict[str, int], dict[str, int], bool | None]:
     """({class: id}, {trait: id}, nested) in one statement."""
-    parts = [sa.select(sa.literal('c').label('kind'), RC.c.name, RC.c.id)
-             .where(RC.c.name.in_(sorted(classes)))]
-    parts.append(sa.select(sa.literal('t'), TRAIT.c.name, TRAIT.c.id)
-                 .where(TRAIT.c.name.in_(sorted(traits | {SHARING_TRAIT}))))
-    if ask_nested:
-        child = (sa.select(RP.c.id).where(RP.c.parent_provider_id.is_not(
-            None)).limit(1).subquery())
-        parts.append(sa.select(sa.literal('n'), sa.literal(''), child.c.id))
     found: dict[str, dict[str, int]] = {'c': {}, 't': {}, 'n': {}}
-    for kind, name, id_ in conn.execute(sa.union_all(*parts)):
+    for kind, name, id_ in conn.execute(_names_query(ask_nested), {
+            'classes': sorted(classes),
+            'traits': sorted(traits | {SHARING_TRAIT})}):
         found[kind][name] = id_
     return found['c'], found['t'], (bool(found['n']) if ask_nested else None)
 
@@ -142,12 +158,17 @@ def _relevant_roots(classes: int, sharing: bool,
 
 
 @functools.lru_cache(maxsize=64)
-def _world_query(classes: int, sharing: bool,
-                 any_sharing: bool) -> Compound:
+def _world_query(classes: int, sharing: bool, any_sharing: bool,
+                 member_of: bool) -> Compound:
     """Every provider of the relevant trees with each of its inventories
     and their usage ('i' rows), its traits ('t') and aggregates ('a'),
     in one statement: the trees are found once (a common table
     expression) and used three times.
+
+    Aggregates serve two tests only: ``member_of`` (then all of them
+    are read) and which trees a sharing provider serves (without
+    ``member_of``, only the aggregates that hold a sharing provider
+    are read; none when the sharing trait does not exist).
 
     Built once per number of classes (and whether sharing providers
     exist), with bind parameters: building a statement costs more than
@@ -168,9 +189,9 @@ def _world_query(classes: int, sharing: bool,
     inventories = sa.select(
         sa.literal('i').label('kind'), trees.c.id, trees.c.uuid,
         trees.c.parent_provider_id, trees.c.root_provider_id,
-        RC.c.name, INV.c.total, INV.c.reserved, INV.c.min_unit,
-        INV.c.max_unit, INV.c.step_size, INV.c.allocation_ratio,
-        usage.c.used,
+        RC.c.name, INV.c.min_unit, INV.c.max_unit, INV.c.step_size,
+        ((INV.c.total - INV.c.reserved) * INV.c.allocation_ratio
+         ).label('capacity'), usage.c.used,
     ).select_from(
         trees.outerjoin(INV, INV.c.resource_provider_id == trees.c.id)
              .outerjoin(RC, RC.c.id == INV.c.resource_class_id)
@@ -179,60 +200,106 @@ def _world_query(classes: int, sharing: bool,
                  usage.c.resource_class_id == INV.c.resource_class_id)))
     traits = sa.select(
         sa.literal('t'), RP_TRAIT.c.resource_provider_id, blank, blank,
-        blank, TRAIT.c.name, *[blank] * 7,
+        blank, TRAIT.c.name, *[blank] * 5,
     ).select_from(RP_TRAIT.join(TRAIT, TRAIT.c.id == RP_TRAIT.c.trait_id)
                   ).where(RP_TRAIT.c.resource_provider_id.in_(in_trees))
     aggregates = sa.select(
         sa.literal('a'), RP_AGG.c.resource_provider_id, blank, blank,
-        blank, AGG.c.uuid, *[blank] * 7,
+        blank, AGG.c.uuid, *[blank] * 5,
     ).select_from(RP_AGG.join(AGG, AGG.c.id == RP_AGG.c.aggregate_id)
                   ).where(RP_AGG.c.resource_provider_id.in_(in_trees))
-    return sa.union_all(inventories, traits, aggregates)
+    if member_of:
+        return sa.union_all(inventories, traits, aggregates)
+    if not sharing:
+        return sa.union_all(inventories, traits)
+    holder, held = RP_TRAIT.alias('holder'), RP_AGG.alias('held')
+    shared = (sa.select(held.c.aggregate_id)
+              .select_from(held.join(holder, holder.c.resource_provider_id
+                                     == held.c.resource_provider_id))
+              .where(holder.c.trait_id == sa.bindparam('sharing_trait'))
+              .correlate(None))
+    return sa.union_all(inventories, traits, aggregates.where(
+        RP_AGG.c.aggregate_id.in_(shared)))
+
+
+def _driver_rows(result: sa.CursorResult[Any]) -> Sequence[Any]:
+    """The rows as the driver's tuples.
+
+    NOTE: no column of this statement has a result processor on any
+    supported driver (integers, strings, doubles; a sum that may be a
+    Decimal is converted by the caller), and a row object per row costs
+    more than all the tuples: thousands of rows are read straight from
+    the cursor.
+    """
+    rows = result.cursor.fetchall()
+    result.close()
+    return rows
 
 
 def _providers(conn: sa.Connection, class_ids: dict[str, int],
                amounts: Amounts, sharing_trait_id: int | None,
-               any_sharing: bool) -> dict[int, Provider]:
+               any_sharing: bool, member_of: bool
+               ) -> World:
     params: dict[str, int | None] = {'sharing_trait': sharing_trait_id}
     for n, rc in enumerate(sorted(amounts)):
         params.update({f'rc_{n}': class_ids[rc],
                        f'smallest_{n}': amounts[rc][0],
                        f'largest_{n}': amounts[rc][1]})
     query = _world_query(len(amounts), sharing_trait_id is not None,
-                         any_sharing)
+                         any_sharing, member_of)
     providers: dict[int, Provider] = {}
+    trees: dict[int, list[int]] = {}
+    with_class: dict[str, list[Provider]] = {}
     links = []
-    for (kind, rp_id, uuid, parent, root, name, total, reserved, min_unit,
-         max_unit, step, ratio, used) in conn.execute(query, params).all():
-        if kind != 'i':
-            links.append((rp_id, kind, name))
-            continue
+    for (kind, rp_id, uuid, parent, root, name, min_unit, max_unit, step,
+         capacity, used) in _driver_rows(conn.execute(query, params)):
         rp = providers.get(rp_id)
+        if kind != 'i':
+            if rp is None:
+                links.append((rp_id, kind, name))
+            else:
+                (rp.traits if kind == 't' else rp.aggregates).add(name)
+            continue
         if rp is None:
-            rp = providers[rp_id] = Provider(rp_id, uuid, parent, root,
-                                             {}, set(), set())
+            rp = providers[rp_id] = _new(Provider, (rp_id, uuid, parent,
+                                                    root, {}, set(), set()))
+            tree = trees.get(root)
+            if tree is None:
+                trees[root] = [rp_id]
+            else:
+                tree.append(rp_id)
         if name is not None:
-            # NOTE: int(): MariaDB's SUM is a DECIMAL.
-            rp.inventories[name] = Inventory(
-                total, reserved, min_unit, max_unit, step, ratio,
-                int(used or 0), int((total - reserved) * ratio))
-    # Union rows come in no promised order: links after providers.
+            # NOTE: int(): MariaDB's SUM is a DECIMAL; the capacity is
+            # the database's (total - reserved) * allocation_ratio, in
+            # double precision as everywhere (provider filters, writes).
+            rp.inventories[name] = _new(Inventory, (
+                min_unit, max_unit, step, 0 if used is None else int(used),
+                int(capacity)))
+            holders = with_class.get(name)
+            if holders is None:
+                with_class[name] = [rp]
+            else:
+                holders.append(rp)
+    # Union rows come in no promised order: links read before their
+    # provider are added after all providers.
     for rp_id, kind, name in links:
         rp = providers[rp_id]
         (rp.traits if kind == 't' else rp.aggregates).add(name)
-    return providers
+    return World(providers, trees, with_class, None)
 
 
 @snapshot_reader
 def load(conn: sa.Connection, amounts: Amounts, traits: set[str],
-         ask_nested: bool, any_sharing: bool = False) -> World:
+         ask_nested: bool, *, any_sharing: bool, member_of: bool) -> World:
     """The providers of every tree that could serve a request.
 
     ``amounts`` maps each requested class to the smallest and largest
     amount any group asks of it; ``traits`` are the names the request
     uses. Unknown classes or traits: 400. ``any_sharing``: the
     request has a resourceless group, which any sharing provider may
-    serve, capable or not.
+    serve, capable or not. ``member_of``: a group filters by aggregate
+    (without, the providers' aggregates are read only as far as they
+    tie sharing providers to trees).
     """
     class_ids, trait_ids, nested = _names(conn, set(amounts), traits,
                                           ask_nested)
@@ -242,6 +309,5 @@ def load(conn: sa.Connection, amounts: Amounts, traits: set[str],
     unknown = sorted(traits - set(trait_ids))
     if unknown:
         raise errors.UnknownTraits(names=', '.join(unknown))
-    return World(_providers(conn, class_ids, amounts,
-                            trait_ids.get(SHARING_TRAIT), any_sharing),
-                 nested)
+    return _providers(conn, class_ids, amounts, trait_ids.get(SHARING_TRAIT),
+                      any_sharing, member_of)._replace(nested=nested)

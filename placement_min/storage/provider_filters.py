@@ -1,11 +1,23 @@
 """The provider filters of ``placement_min.filters`` as SQL conditions.
 
-Each condition tests one provider alone (no tree, no sharing) and is a
-subquery on an indexed column, so a filtered provider list stays one
-statement however many providers, traits and aggregates there are; the
-names given are first turned into ids (one statement per kind), which
-also finds the unknown ones to refuse. Allocation candidates can build
-their per-group queries from the same conditions.
+Each condition tests one provider alone (no tree, no sharing), so a
+filtered provider list stays one statement however many providers,
+traits and aggregates there are; the names given are first turned into
+ids (one statement per kind), which also finds the unknown ones to
+refuse. Allocation candidates can build their per-group queries from
+the same conditions.
+
+NOTE: the conditions are written so that the database can start from
+the smallest set and test the rest provider by provider, through an
+index each, so that the cost follows the providers found, not the
+providers there are. A trait or aggregate that is required is a list
+read from its index (``IN``); a class's capacity joins the provider's
+own inventory row (unique on provider and class), so that the planner
+starts from the class's index only when nothing narrower is given; a
+forbidden trait or aggregate is a probe of the provider's own links
+(``NOT EXISTS``). Written as lists instead, every class's capacity was
+computed for every provider that has the class: a query matching 50 of
+10,000 providers spent 9 ms there.
 """
 
 from collections.abc import Iterable
@@ -31,26 +43,42 @@ Condition = sa.ColumnElement[bool]
 # default, or the one of the caller's query (an alias of it).
 ProviderId = sa.ColumnElement[int]
 
-# What the other consumers already use of an inventory; correlated to
-# the inventory row of the enclosing query.
-_USED = (sa.select(sa.func.coalesce(sa.func.sum(ALLOC.c.used), 0))
-         .where(ALLOC.c.resource_provider_id == INV.c.resource_provider_id,
-                ALLOC.c.resource_class_id == INV.c.resource_class_id)
-         .scalar_subquery())
+# The inventories table's columns alone, for the aliases of ``_capacity``:
+# an alias of the Table copies its constraints and foreign keys too, and
+# cost 0.3 ms per class, more than the statement takes to run when it
+# finds few providers.
+_INVENTORY_COLUMNS = sa.table(
+    INV.name, *(sa.column(column.name, column.type) for column in INV.c))
 
 
-def providers_with_capacity(class_id: int, amount: int) -> Select:
-    """Ids of providers that could take ``amount`` of the class now, by
-    the rules an allocation is checked with: min_unit, max_unit,
-    step_size, and what is used plus ``amount`` within the capacity."""
+def _used(inventory: sa.FromClause) -> sa.ScalarSelect[int]:
+    """What the consumers already use of an ``inventory`` row."""
+    return (sa.select(sa.func.coalesce(sa.func.sum(ALLOC.c.used), 0))
+            .where(ALLOC.c.resource_provider_id
+                   == inventory.c.resource_provider_id,
+                   ALLOC.c.resource_class_id
+                   == inventory.c.resource_class_id)
+            .scalar_subquery())
+
+
+def _capacity(provider_id: ProviderId, class_id: int,
+              amount: int) -> list[Condition]:
+    """The provider's own inventory of the class could take ``amount``
+    now, by the rules an allocation is checked with: min_unit,
+    max_unit, step_size, and what is used plus ``amount`` within the
+    capacity. The inventory is a join of its own (one row at most: the
+    unique key), the statement's only mention of it."""
+    inventory = _INVENTORY_COLUMNS.alias()
     amount_param = sa.literal(amount, sa.Integer)
-    return sa.select(INV.c.resource_provider_id).where(
-        INV.c.resource_class_id == class_id,
-        INV.c.min_unit <= amount_param,
-        INV.c.max_unit >= amount_param,
-        amount_param % INV.c.step_size == 0,
-        _USED + amount_param
-        <= (INV.c.total - INV.c.reserved) * INV.c.allocation_ratio)
+    return [
+        inventory.c.resource_provider_id == provider_id,
+        inventory.c.resource_class_id == class_id,
+        inventory.c.min_unit <= amount_param,
+        inventory.c.max_unit >= amount_param,
+        amount_param % inventory.c.step_size == 0,
+        _used(inventory) + amount_param
+        <= (inventory.c.total - inventory.c.reserved)
+        * inventory.c.allocation_ratio]
 
 
 def resources(conn: sa.Connection, amounts: dict[str, int],
@@ -58,8 +86,8 @@ def resources(conn: sa.Connection, amounts: dict[str, int],
     """``resources``: each class from the provider itself.
     UnknownResourceClass names a class that does not exist."""
     class_ids = resource_class.ids_for_names(conn, amounts)
-    return [provider_id.in_(providers_with_capacity(class_ids[name], amount))
-            for name, amount in sorted(amounts.items())]
+    return [condition for name, amount in sorted(amounts.items())
+            for condition in _capacity(provider_id, class_ids[name], amount)]
 
 
 def _with_traits(trait_ids: Iterable[int]) -> Select:
@@ -79,8 +107,10 @@ def traits(conn: sa.Connection, required: Required,
     conditions += [provider_id.in_(_with_traits(ids[name] for name in names))
                    for names in required.any_of]
     if required.none_of:
-        conditions.append(provider_id.not_in(
-            _with_traits(ids[name] for name in required.none_of)))
+        conditions.append(~sa.exists().where(
+            RPT.c.resource_provider_id == provider_id,
+            RPT.c.trait_id.in_(sorted(ids[name]
+                                      for name in required.none_of))))
     return conditions
 
 
@@ -97,6 +127,8 @@ def aggregates(member_of: MemberOf,
     conditions: list[Condition] = [
         provider_id.in_(_in_aggregates(uuids)) for uuids in member_of.any_of]
     if member_of.none_of:
-        conditions.append(provider_id.not_in(
-            _in_aggregates(member_of.none_of)))
+        conditions.append(~sa.exists().where(
+            RPA.c.resource_provider_id == provider_id,
+            AGG.c.id == RPA.c.aggregate_id,
+            AGG.c.uuid.in_(sorted(member_of.none_of))))
     return conditions

@@ -198,13 +198,21 @@ LOCK_WAITERS = {
 }
 
 
-def _wait_for_lock_waiter(engine: sa.Engine) -> None:
-    deadline = time.monotonic() + 30
+def _wait_for_lock_waiter(engine: sa.Engine, writer: threading.Thread,
+                          responses: list[requests.Response]) -> None:
+    """Until the writer's transaction waits for the blocker's lock; fails
+    with the writer's answer if it ended without waiting."""
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         with engine.connect() as conn:
             if conn.exec_driver_sql(LOCK_WAITERS[engine.dialect.name]
                                     ).scalar():
                 return
+        if not writer.is_alive():
+            answer = (f'{responses[0].status_code} {responses[0].text}'
+                      if responses else 'no answer')
+            raise AssertionError(
+                f'the write ended without waiting for the lock: {answer}')
         time.sleep(0.05)
     raise AssertionError('the write never waited for the lock')
 
@@ -239,7 +247,7 @@ if databases.server_url() is not None:
                             .where(providers.c.uuid == rp['uuid'])
                             .values(updated_at=providers.c.updated_at))
             writer.start()
-            _wait_for_lock_waiter(outage.engine)
+            _wait_for_lock_waiter(outage.engine, writer, responses)
             outage.begin()
             blocker.rollback()
         writer.join(60)

@@ -1,6 +1,7 @@
 """/resource_providers and /resource_providers/{uuid} (doc/api.md
 sections 5 and 18)."""
 
+import json
 import uuid as uuidlib
 
 import pytest
@@ -160,6 +161,37 @@ def test_links_under_a_mount_point(client):
         f'/placement{RPS}/{rp["uuid"]}{tail}'
         for tail in ('', '/inventories', '/usages', '/aggregates',
                      '/traits', '/allocations')}
+
+
+@pytest.mark.parametrize('version', ['1.0', '1.13', '1.14', '1.20',
+                                     'latest'])
+@pytest.mark.parametrize('script_name', ['', '/pl"ace\\ment'])
+def test_body_is_exactly_what_json_dumps_writes(client, version,
+                                                script_name):
+    """Every provider body, listed or alone, is written as text: it must
+    be byte for byte what json.dumps writes for the same document, with
+    names and mount points that need escaping (non-ASCII, a character
+    beyond the BMP, quote and backslash), roots and children."""
+    root = client.create_provider('quote " backslash \\ caf\u00e9 \u2603 '
+                                  '\U0001F600')
+    client.create_provider('child', parent=root['uuid'])
+    headers = {'X-Auth-Token': 'admin',
+               'OpenStack-API-Version': f'placement {version}'}
+    environ = {'SCRIPT_NAME': script_name}
+    responses = [client.app.get(path, headers=headers,
+                                extra_environ=environ)
+                 for path in (RPS, f'{RPS}/{root["uuid"]}',
+                              f'{RPS}?name=child')]
+    responses.append(client.app.put_json(
+        f'{RPS}/{root["uuid"]}', {'name': 'renamed \u00e9'},
+        headers=headers, extra_environ=environ))
+    for response in responses:
+        assert response.body == json.dumps(response.json).encode()
+    listed = responses[0].json['resource_providers']
+    assert len(listed) == 2
+    assert listed[0]['name'] == root['name']
+    assert listed[0]['links'][0]['href'] == (
+        f'{script_name}{RPS}/{root["uuid"]}')
 
 
 class TestList:

@@ -169,3 +169,33 @@ def test_hot_statements_scan_no_big_table(sqlite_client):
                 if match and match[1] in BIG_TABLES:
                     scans.append(f'{row[-1]} in: {statement}')
     assert not scans, '\n'.join(scans)
+
+
+def test_required_trait_narrows_before_capacity_is_computed(sqlite_client):
+    """A list filtered by capacity and a required trait starts from the
+    trait's providers and reads each one's own inventory rows. Reading a
+    class's inventories by class (its index) would compute the capacity
+    of every provider that has the class, however few match."""
+    client, db = sqlite_client
+    for number in range(3):
+        client.create_provider(f'rp-{number}', {'VCPU': {'total': 4},
+                                                'MEMORY_MB': {'total': 64}})
+    recorded = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if 'inventories' in statement:
+            recorded.append((statement, parameters))
+
+    event.listen(db.engine, 'before_cursor_execute', record)
+    try:
+        client.request('GET', '/resource_providers?resources=VCPU:1,'
+                       'MEMORY_MB:64&required=HW_CPU_X86_AVX2', status=200)
+    finally:
+        event.remove(db.engine, 'before_cursor_execute', record)
+    [(statement, parameters)] = recorded
+    with db.engine.connect() as conn:
+        plan = [row[-1] for row in conn.exec_driver_sql(
+            'EXPLAIN QUERY PLAN ' + statement, parameters)]
+    assert any('resource_provider_traits' in step for step in plan), plan
+    assert not any('ix_inventories_resource_class_id' in step
+                   for step in plan), plan

@@ -25,7 +25,8 @@ FIELDS = {'total': 8, 'reserved': 0, 'min_unit': 1, 'max_unit': 8,
 
 @pytest.fixture
 def rp(db) -> dict:
-    return resource_provider.create(db, str(uuid.uuid4()), 'rp')
+    [row] = resource_provider.create(db, str(uuid.uuid4()), 'rp').rows
+    return {'uuid': row.uuid}
 
 
 @pytest.fixture

@@ -69,9 +69,11 @@ def test_write_waits_for_its_turn(sqlite_db):
 
 
 def test_reads_do_not_queue(sqlite_db):
-    rp = resource_provider.create(sqlite_db, str(uuid.uuid4()), 'read')
+    rp_uuid = str(uuid.uuid4())
+    resource_provider.create(sqlite_db, rp_uuid, 'read')
     with turn_held_elsewhere(sqlite_db):
-        assert resource_provider.get(sqlite_db, rp['uuid'])['name'] == 'read'
+        [row] = resource_provider.get(sqlite_db, rp_uuid).rows
+        assert row.name == 'read'
 
 
 def test_threads_of_one_process_take_turns(sqlite_db):
