@@ -462,7 +462,7 @@ def run(args, workdir: Path, stack: ExitStack) -> list[dict]:
 
     floor = Endpoint('floor', floor_server)
     reads = [scenarios.GetAll, scenarios.GetOne, scenarios.FilteredList,
-             scenarios.FilteredListMemberOf]
+             scenarios.FilteredListMemberOf, scenarios.FilteredListFew]
     if serves_usages(current.server.address, current.keepalive,
                      current.providers[0]):
         reads.append(scenarios.GetUsages)
