@@ -69,6 +69,12 @@ def json_list(key: str, items: list[bytes]) -> bytes:
     return b', '.join(items)
 
 
+def location(req: PlacementRequest, path: str) -> dict[str, str]:
+    """The Location header of an object created or confirmed at
+    ``path``, under the service's mount point as every link is."""
+    return {'Location': f'{req.script_name}{path}'}
+
+
 def empty_response(status: int = 204,
                    headers: Mapping[str, str] | None = None
                    ) -> webob.Response:

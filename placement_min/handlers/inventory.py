@@ -88,8 +88,8 @@ def create_inventory(req: PlacementRequest) -> webob.Response:
     generation = storage.create_one(req.db, uuid, rc, fields)
     return responses.json_response(
         req, _one_body(generation, fields), status=201,
-        headers={'Location':
-                 f'/resource_providers/{uuid}/inventories/{rc}'})
+        headers=responses.location(
+            req, f'/resource_providers/{uuid}/inventories/{rc}'))
 
 
 @operation.declare(

@@ -41,7 +41,7 @@ def create_class(req: PlacementRequest) -> webob.Response:
     name = req.payload['name']
     storage.create(req.db, name)
     return responses.empty_response(
-        201, headers={'Location': f'/resource_classes/{name}'})
+        201, headers=responses.location(req, f'/resource_classes/{name}'))
 
 
 @operation.declare('Show a resource class.',
@@ -81,7 +81,7 @@ def ensure_class(req: PlacementRequest) -> webob.Response:
                  'CUSTOM_ followed by A-Z, 0-9 and _ (at most 255 '
                  'characters).')
     created = storage.ensure(req.db, name)
-    location = {'Location': f'/resource_classes/{name}'}
+    location = responses.location(req, f'/resource_classes/{name}')
     return responses.empty_response(201 if created else 204,
                                     headers=location)
 

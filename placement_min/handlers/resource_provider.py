@@ -162,7 +162,7 @@ def create_provider(req: PlacementRequest) -> webob.Response:
     parent = data.get('parent_provider_uuid')
     shown = storage.create(req.db, rp_uuid, data['name'],
                            parent.lower() if parent else None)
-    location = {'Location': f'/resource_providers/{rp_uuid}'}
+    location = responses.location(req, f'/resource_providers/{rp_uuid}')
     if req.version >= mv.CREATE_PROVIDER_RETURNS_BODY:
         return _provider_response(req, shown, headers=location)
     return responses.empty_response(201, headers=location)

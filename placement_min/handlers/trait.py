@@ -64,10 +64,6 @@ LIST_QUERY: query.QueryMap = {'name': name_filter,
                                'associated': associated_filter}
 
 
-def _location(req: PlacementRequest, name: str) -> dict[str, str]:
-    return {'Location': f'{req.script_name}/traits/{name}'}
-
-
 @operation.declare(
     'List traits, filtered by name (in: or startswith:) and by whether '
     'any provider has them.', {200: response_bodies.TRAITS},
@@ -107,7 +103,7 @@ def ensure_trait(req: PlacementRequest) -> webob.Response:
     created, found = storage.ensure(req.db, name)
     return responses.empty_response_with_cache_headers(
         req, 201 if created else 204, found['created_at'],
-        headers=_location(req, name))
+        headers=responses.location(req, f'/traits/{name}'))
 
 
 @operation.declare('Delete a custom trait that no provider has.',
