@@ -106,7 +106,7 @@ def scratch_database(url: str | None, workdir: Path):
         admin.dispose()
 
 
-def prepare_database(config_file: Path, repo: Path) -> None:
+def prepare_database(config_file: Path, repo: Path = REPO) -> None:
     """Create the schema with the served tree's own placement-min-manage,
     as an operator does before starting uwsgi."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
@@ -503,6 +503,10 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     args.generator = ('wrk' if wrk.available() and not args.python_client
                       else 'python')
+    if args.generator == 'wrk' and not (
+            args.duration >= 1 and args.duration == int(args.duration)):
+        raise SystemExit('wrk runs for whole seconds: give --duration as '
+                         'a whole number of seconds, or --python-client')
     if args.generator != 'wrk' and not args.python_client:
         print('wrk is not installed: the Python client drives the load, '
               'and competes with the server for the cores')
