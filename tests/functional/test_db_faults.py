@@ -196,6 +196,13 @@ LOCK_WAITERS = {
     'mysql': "SELECT count(*) FROM information_schema.innodb_trx "
              "WHERE trx_state = 'LOCK WAIT'",
 }
+# What each session of the server was doing, for a failure's message.
+SESSIONS = {
+    'postgresql': "SELECT state, wait_event_type, wait_event, query "
+                  "FROM pg_stat_activity WHERE datname = current_database()",
+    'mysql': "SELECT command, state, info FROM information_schema.processlist "
+             "WHERE db = database()",
+}
 
 
 def _wait_for_lock_waiter(engine: sa.Engine, writer: threading.Thread,
@@ -214,7 +221,10 @@ def _wait_for_lock_waiter(engine: sa.Engine, writer: threading.Thread,
             raise AssertionError(
                 f'the write ended without waiting for the lock: {answer}')
         time.sleep(0.05)
-    raise AssertionError('the write never waited for the lock')
+    with engine.connect() as conn:
+        seen = conn.exec_driver_sql(SESSIONS[engine.dialect.name]).all()
+    raise AssertionError(f'the write never waited for the lock; the '
+                         f"server's sessions then: {seen}")
 
 
 # NOTE: only a database server has a connection that can break in the
