@@ -13,6 +13,7 @@ import os_resource_classes
 import sqlalchemy as sa
 
 from placement_min import errors
+from placement_min.storage import references
 from placement_min.storage import tables
 from placement_min.storage.database import Row
 from placement_min.storage.database import insert_missing
@@ -114,11 +115,8 @@ def delete(conn: sa.Connection, name: str) -> None:
     row = _row(conn, name)
     if row is None:
         raise errors.ResourceClassNotFound(name=name)
-    in_use = conn.execute(
-        sa.select(tables.inventories.c.id)
-        .where(tables.inventories.c.resource_class_id == row.id)
-        .limit(1)).first()
-    if in_use:
+    if references.is_referenced(conn, tables.inventories.c.resource_class_id,
+                                row.id):
         raise errors.ResourceClassInUse(name=name)
     try:
         conn.execute(RC.delete().where(RC.c.id == row.id))

@@ -10,6 +10,7 @@ from placement_min import errors
 from placement_min.filters import MemberOf
 from placement_min.filters import Required
 from placement_min.storage import provider_filters
+from placement_min.storage import references
 from placement_min.storage import tables
 from placement_min.storage.database import Row
 from placement_min.storage.database import inserted_id
@@ -270,16 +271,10 @@ def delete(conn: sa.Connection, uuid: str) -> None:
     # allocation writer also takes, so no allocation can slip in between
     # the checks below and the delete.
     bump_generation(conn, row.id, row.generation, uuid)
-    has_child = conn.execute(
-        sa.select(RP.c.id).where(RP.c.parent_provider_id == row.id)
-        .limit(1)).first()
-    if has_child:
+    if references.is_referenced(conn, RP.c.parent_provider_id, row.id):
         raise errors.CannotDeleteParent(uuid=uuid)
-    in_use = conn.execute(
-        sa.select(tables.allocations.c.id)
-        .where(tables.allocations.c.resource_provider_id == row.id)
-        .limit(1)).first()
-    if in_use:
+    if references.is_referenced(
+            conn, tables.allocations.c.resource_provider_id, row.id):
         raise errors.ResourceProviderInUse(uuid=uuid)
     conn.execute(tables.inventories.delete().where(
         tables.inventories.c.resource_provider_id == row.id))

@@ -16,6 +16,7 @@ import os_traits  # type: ignore[import-untyped]
 import sqlalchemy as sa
 
 from placement_min import errors
+from placement_min.storage import references
 from placement_min.storage import tables
 from placement_min.storage.database import Row
 from placement_min.storage.database import insert_missing
@@ -124,9 +125,7 @@ def delete(conn: sa.Connection, name: str) -> None:
         raise errors.TraitNotFound(name=name)
     if is_standard(name):
         raise errors.StandardTrait(name=name)
-    linked = conn.execute(sa.select(RPT.c.resource_provider_id)
-                          .where(RPT.c.trait_id == row.id).limit(1)).first()
-    if linked:
+    if references.is_referenced(conn, RPT.c.trait_id, row.id):
         raise errors.TraitInUse(name=name)
     try:
         conn.execute(T.delete().where(T.c.id == row.id))
