@@ -36,7 +36,10 @@ class BodySizeLimiter(sizelimit.RequestBodySizeLimiter):
         if not _has_body(environ):
             return self.application(environ, start_response)
         length = environ.get('CONTENT_LENGTH', '')
-        if (length.isdigit() and 'HTTP_TRANSFER_ENCODING' not in environ
+        # NOTE: ASCII digits only: str.isdigit() also admits characters
+        # such as '\u00b2' that int() refuses, a 500 for a forged header.
+        if (length.isascii() and length.isdigit()
+                and 'HTTP_TRANSFER_ENCODING' not in environ
                 and int(length) <= self._conf_get('max_request_body_size')):
             return self.application(environ, start_response)
         limited: Iterable[bytes] = super().__call__(environ, start_response)
