@@ -105,10 +105,9 @@ def provider_writer(version: mv.Version, script_name: str) -> Writer:
         quoted = _json_string(uuid)
         # NOTE: most providers are roots; their root is quoted already.
         root = quoted if root_uuid == uuid else _quoted(root_uuid)
-        parent = 'null' if parent_uuid is None else _json_string(parent_uuid)
         return (f'{{"uuid": {quoted}, "name": {_json_string(name)}, '
                 f'"generation": {generation}, '
-                f'{quoted[1:-1].join(around_uuid)}{parent}, '
+                f'{quoted[1:-1].join(around_uuid)}{_quoted(parent_uuid)}, '
                 f'"root_provider_uuid": {root}}}').encode('ascii')
     return write_nested if nested else write
 

@@ -41,11 +41,6 @@ def sync_standard_traits(conn: sa.Connection) -> None:
         for name in sorted(STANDARD - present)])
 
 
-@writer
-def ensure_standard_traits(conn: sa.Connection) -> None:
-    sync_standard_traits(conn)
-
-
 def is_standard(name: str) -> bool:
     """Standard: any stored trait not named CUSTOM_, including those a
     newer os-traits dropped."""
