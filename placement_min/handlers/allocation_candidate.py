@@ -84,13 +84,17 @@ def _allocation_requests(version: mv.Version,
             found = amounts[resources] = {'resources': dict(resources)}
         return found
 
+    def allocations(c: candidate_search.Candidate) -> dict[str, Any]:
+        return {uuids[rp_id]: given(resources)
+                for rp_id, resources in c.allocations}
+
     if version < mv.CANDIDATES_MAPPINGS:
-        return [{'allocations': {uuids[rp_id]: given(resources)
-                                 for rp_id, resources in c.allocations}}
-                for c in candidates]
+        return [{'allocations': allocations(c)} for c in candidates]
 
     # The mappings' lists of uuids, each made once: the unsuffixed
-    # group's by its providers, a suffixed group's by its provider.
+    # group's by its providers, a suffixed group's by its provider. A
+    # request has an unsuffixed group for every candidate or for none.
+    has_unsuffixed = bool(candidates and candidates[0].unsuffixed)
     together: dict[tuple[int, ...], list[str]] = {}
     for c in candidates:
         if c.unsuffixed not in together:
@@ -98,23 +102,14 @@ def _allocation_requests(version: mv.Version,
                                       for p in c.unsuffixed]
     alone = {p: [providers[p].uuid]
              for p in set().union(*(c.groups for c in candidates))}
-    one = alone.__getitem__
-    if not suffixes:
-        return [{'allocations': {uuids[rp_id]: given(resources)
-                                 for rp_id, resources in c.allocations},
-                 'mappings': {'': together[c.unsuffixed]}}
-                for c in candidates]
-    if not (candidates and candidates[0].unsuffixed):
-        return [{'allocations': {uuids[rp_id]: given(resources)
-                                 for rp_id, resources in c.allocations},
-                 'mappings': dict(zip(suffixes, map(one, c.groups),
-                                      strict=True))}
-                for c in candidates]
-    return [{'allocations': {uuids[rp_id]: given(resources)
-                             for rp_id, resources in c.allocations},
-             'mappings': {'': together[c.unsuffixed],
-                          **dict(zip(suffixes, map(one, c.groups),
-                                     strict=True))}}
+
+    def mappings(c: candidate_search.Candidate) -> dict[str, list[str]]:
+        named = {'': together[c.unsuffixed]} if has_unsuffixed else {}
+        named.update(zip(suffixes, map(alone.__getitem__, c.groups),
+                         strict=True))
+        return named
+
+    return [{'allocations': allocations(c), 'mappings': mappings(c)}
             for c in candidates]
 
 
