@@ -81,22 +81,25 @@ def build_pipeline(conf: cfg.ConfigOpts, db: Database) -> WSGIApplication:
 
 def loadapp(conf: cfg.ConfigOpts,
             db: Database | None = None) -> WSGIApplication:
-    """Build the application for ``conf``: the database (its schema, or
-    its standard classes), then the pipeline. Logging is the caller's to
-    set up (``init_application`` does)."""
+    """Build the application for ``conf``: the database (its schema
+    synced, or checked to be current and its standard rows added), then
+    the pipeline. Logging is the caller's to set up
+    (``init_application`` does)."""
     db = db or Database.from_conf(conf)
     if conf.placement_database.sync_on_startup:
         migration.sync(db.engine)
     else:
         try:
+            migration.check_current(db)
             migration.ensure_standard_rows(db)
         except errors.DatabaseUnavailable:
             # NOTE: a worker that uwsgi (re)starts while the database is
             # away must still load, or uwsgi (need-app) ends the whole
             # service. It answers 503 until the database is back; the
             # next worker to start, or "db sync", adds the standard rows.
-            LOG.warning('Database unavailable while loading; standard '
-                        'resource classes and traits not checked')
+            LOG.warning('Database unavailable while loading; its schema '
+                        'revision and standard resource classes and '
+                        'traits not checked')
     return build_pipeline(conf, db)
 
 

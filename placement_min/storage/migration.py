@@ -1,14 +1,17 @@
 """Schema migrations (alembic) and the data every database must hold."""
 
+import functools
 import os
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from placement_min.storage import resource_class
 from placement_min.storage import trait
+from placement_min.storage.database import reader
 from placement_min.storage.database import writer
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), 'migrations')
@@ -32,6 +35,34 @@ def sync(engine: sa.Engine, revision: str = 'head') -> None:
 def _sync_standard_rows(conn: sa.Connection) -> None:
     resource_class.sync_standard_classes(conn)
     trait.sync_standard_traits(conn)
+
+
+class SchemaNotCurrent(Exception):
+    """The database's schema is not the one this code's statements are
+    written for."""
+
+
+@functools.cache
+def head_version() -> str:
+    """The revision the newest migration creates."""
+    head = ScriptDirectory(MIGRATIONS).get_current_head()
+    assert head is not None
+    return head
+
+
+@reader
+def check_current(conn: sa.Connection) -> None:
+    """Refuse a database that ``db sync`` has not brought to this code's
+    schema. NOTE: checked when the application loads, so that an upgrade
+    without ``db sync`` stops at the start with what to do, instead of
+    failing requests one by one where a statement needs a table or an
+    index the database lacks."""
+    found = MigrationContext.configure(conn).get_current_revision()
+    if found != head_version():
+        raise SchemaNotCurrent(
+            f'The database schema is at revision {found or "none"}; this '
+            f'code needs revision {head_version()}. Run '
+            f'"placement-min-manage db sync" first.')
 
 
 @writer

@@ -3,10 +3,13 @@ exactly the schema the code uses, and take it down again."""
 
 import threading
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from placement_min import conf as placement_conf
+from placement_min import deploy
 from placement_min.storage import database
 from placement_min.storage import migration
 from placement_min.storage import resource_class
@@ -80,6 +83,29 @@ def test_upgrade_from_0001_keeps_providers(empty_db_url):
                 tables.resource_providers.c.generation)).scalar_one() == 3
             assert conn.execute(sa.select(sa.func.count()).select_from(
                 tables.traits)).scalar_one() == len(trait.STANDARD)
+    finally:
+        engine.dispose()
+
+
+def test_application_refuses_a_schema_not_synced(empty_db_url):
+    """Code upgraded without ``db sync``: the application does not load,
+    and says what to run; once synced, it loads."""
+    engine = databases.engine_for(empty_db_url)
+    conf = placement_conf.build_conf(args=[])
+    conf.set_override('connection', empty_db_url, 'placement_database')
+    try:
+        for revision in (None, '0001'):
+            if revision is not None:
+                migration.sync(engine, revision)
+            db = database.Database(engine)
+            with pytest.raises(migration.SchemaNotCurrent) as raised:
+                deploy.loadapp(conf, db)
+            assert str(raised.value) == (
+                f'The database schema is at revision {revision or "none"}; '
+                f'this code needs revision {migration.head_version()}. Run '
+                '"placement-min-manage db sync" first.')
+        migration.sync(engine)
+        deploy.loadapp(conf, database.Database(engine))
     finally:
         engine.dispose()
 
