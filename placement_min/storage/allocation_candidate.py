@@ -8,7 +8,6 @@ left to ``placement_min.candidate_search``.
 """
 
 import functools
-from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -16,6 +15,7 @@ import sqlalchemy as sa
 from placement_min import errors
 from placement_min.storage import tables
 from placement_min.storage.database import Select
+from placement_min.storage.database import driver_rows
 from placement_min.storage.database import snapshot_reader
 
 RP = tables.resource_providers
@@ -222,20 +222,6 @@ def _world_query(classes: int, sharing: bool, any_sharing: bool,
         RP_AGG.c.aggregate_id.in_(shared)))
 
 
-def _driver_rows(result: sa.CursorResult[Any]) -> Sequence[Any]:
-    """The rows as the driver's tuples.
-
-    NOTE: no column of this statement has a result processor on any
-    supported driver (integers, strings, doubles; a sum that may be a
-    Decimal is converted by the caller), and a row object per row costs
-    more than all the tuples: thousands of rows are read straight from
-    the cursor.
-    """
-    rows = result.cursor.fetchall()
-    result.close()
-    return rows
-
-
 def _providers(conn: sa.Connection, class_ids: dict[str, int],
                amounts: Amounts, sharing_trait_id: int | None,
                any_sharing: bool, member_of: bool
@@ -251,8 +237,10 @@ def _providers(conn: sa.Connection, class_ids: dict[str, int],
     trees: dict[int, list[int]] = {}
     with_class: dict[str, list[Provider]] = {}
     links = []
+    # NOTE: integers, strings and doubles, and a sum that may be a
+    # Decimal, converted below: read as the driver's tuples.
     for (kind, rp_id, uuid, parent, root, name, min_unit, max_unit, step,
-         capacity, used) in _driver_rows(conn.execute(query, params)):
+         capacity, used) in driver_rows(conn.execute(query, params)):
         rp = providers.get(rp_id)
         if kind != 'i':
             if rp is None:

@@ -54,6 +54,7 @@ resource_classes = sa.Table(
     sqlite_autoincrement=True,
 )
 
+CAPACITY_INDEX = 'ix_inventories_capacity'
 inventories = sa.Table(
     'inventories', metadata,
     sa.Column('id', sa.Integer, primary_key=True, autoincrement=True),
@@ -75,6 +76,13 @@ inventories = sa.Table(
     sa.UniqueConstraint('resource_provider_id', 'resource_class_id',
                         name='uniq_inventories0rp_id0rc_id'),
     sa.Index('ix_inventories_resource_class_id', 'resource_class_id'),
+    # Every column a capacity check reads, after the unique key: a
+    # provider list checks each provider's inventory of each class asked
+    # for from the index alone, without reading the row (see
+    # storage.provider_filters).
+    sa.Index(CAPACITY_INDEX, 'resource_provider_id', 'resource_class_id',
+             'total', 'reserved', 'min_unit', 'max_unit', 'step_size',
+             'allocation_ratio'),
     sqlite_autoincrement=True,
 )
 

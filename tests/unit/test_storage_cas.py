@@ -26,7 +26,7 @@ FIELDS = {'total': 8, 'reserved': 0, 'min_unit': 1, 'max_unit': 8,
 @pytest.fixture
 def rp(db) -> dict:
     [row] = resource_provider.create(db, str(uuid.uuid4()), 'rp').rows
-    return {'uuid': row.uuid}
+    return {'uuid': row[0]}
 
 
 @pytest.fixture

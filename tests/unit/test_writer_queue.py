@@ -72,8 +72,9 @@ def test_reads_do_not_queue(sqlite_db):
     rp_uuid = str(uuid.uuid4())
     resource_provider.create(sqlite_db, rp_uuid, 'read')
     with turn_held_elsewhere(sqlite_db):
-        [row] = resource_provider.get(sqlite_db, rp_uuid).rows
-        assert row.name == 'read'
+        [(_uuid, name, *_rest)] = resource_provider.get(sqlite_db,
+                                                        rp_uuid).rows
+        assert name == 'read'
 
 
 def test_threads_of_one_process_take_turns(sqlite_db):
