@@ -120,8 +120,12 @@ allocations = sa.Table(
     sa.UniqueConstraint('consumer_id', 'resource_provider_id',
                         'resource_class_id',
                         name='uniq_allocations0consumer0rp0rc'),
-    sa.Index('ix_allocations_rp_id_rc_id', 'resource_provider_id',
-             'resource_class_id'),
+    # What a provider's consumers use of a class is summed from the index
+    # alone: a provider's allocations are written over its lifetime, far
+    # apart in the table, and reading each row cost a provider list with
+    # four consumers per provider three quarters of its time.
+    sa.Index('ix_allocations_rp_id_rc_id_used', 'resource_provider_id',
+             'resource_class_id', 'used'),
     sa.Index('ix_allocations_resource_class_id', 'resource_class_id'),
     sqlite_autoincrement=True,
 )

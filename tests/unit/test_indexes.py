@@ -199,8 +199,13 @@ def test_required_trait_narrows_before_capacity_is_computed(sqlite_client):
     assert any('resource_provider_traits' in step for step in plan), plan
     assert not any('ix_inventories_resource_class_id' in step
                    for step in plan), plan
-    # Each class's inventory is read from the covering index alone.
+    # Each class's inventory, and what is used of it, are read from
+    # covering indexes alone.
     capacity = [step for step in plan if 'inventories' in step]
     assert len(capacity) == 2, plan
     assert all('USING COVERING INDEX ix_inventories_capacity' in step
                for step in capacity), plan
+    used = [step for step in plan if 'allocations' in step]
+    assert len(used) == 2, plan
+    assert all('USING COVERING INDEX ix_allocations_rp_id_rc_id_used' in step
+               for step in used), plan

@@ -29,7 +29,7 @@ def test_upgrade_from_empty_then_downgrade_to_base(empty_db_url):
         assert migration.current_version(engine) is None
 
         migration.sync(engine)
-        assert migration.current_version(engine) == '0003'
+        assert migration.current_version(engine) == '0004'
         assert _table_names(engine) == set(tables.metadata.tables) | {
             'alembic_version'}
         with engine.connect() as conn:
@@ -48,7 +48,7 @@ def test_upgrade_from_empty_then_downgrade_to_base(empty_db_url):
 
         # Down and up again: the downgrade left nothing in the way.
         migration.sync(engine)
-        assert migration.current_version(engine) == '0003'
+        assert migration.current_version(engine) == '0004'
     finally:
         engine.dispose()
 
@@ -77,7 +77,7 @@ def test_upgrade_from_0001_keeps_providers(empty_db_url):
                 uuid='6b9a8a3e-4bd0-4a39-9a4b-9d5f4a3d7c11', name='old',
                 generation=3, created_at=now, updated_at=now))
         migration.sync(engine)
-        assert migration.current_version(engine) == '0003'
+        assert migration.current_version(engine) == '0004'
         with engine.connect() as conn:
             assert conn.execute(sa.select(
                 tables.resource_providers.c.generation)).scalar_one() == 3
