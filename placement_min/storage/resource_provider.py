@@ -37,7 +37,7 @@ def _uuid_of(provider_id: sa.ColumnElement[int]) -> sa.ScalarSelect[str]:
 # column has a result processor: the rows are the driver's tuples. Most
 # providers are roots: their parent is NULL and their root themselves,
 # so those uuids are read from other rows only for the others (a join
-# read the provider's root row for every provider: a tenth of the
+# read the provider's root row for every provider: a twentieth of the
 # database's work for a list of roots).
 _SHOWN = sa.select(
     RP.c.uuid, RP.c.name, RP.c.generation,
