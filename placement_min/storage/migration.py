@@ -50,6 +50,12 @@ def head_version() -> str:
     return head
 
 
+@functools.cache
+def _known_versions() -> frozenset[str]:
+    return frozenset(script.revision for script
+                     in ScriptDirectory(MIGRATIONS).walk_revisions())
+
+
 @reader
 def check_current(conn: sa.Connection) -> None:
     """Refuse a database that ``db sync`` has not brought to this code's
@@ -58,11 +64,18 @@ def check_current(conn: sa.Connection) -> None:
     failing requests one by one where a statement needs a table or an
     index the database lacks."""
     found = MigrationContext.configure(conn).get_current_revision()
-    if found != head_version():
+    if found == head_version():
+        return
+    if found is not None and found not in _known_versions():
+        # NOTE: db sync cannot help here: a newer release wrote it.
         raise SchemaNotCurrent(
-            f'The database schema is at revision {found or "none"}; this '
-            f'code needs revision {head_version()}. Run '
-            f'"placement-min-manage db sync" first.')
+            f'The database schema is at revision {found}, which this code '
+            f'does not know (a newer release migrated it); this code needs '
+            f'revision {head_version()}.')
+    raise SchemaNotCurrent(
+        f'The database schema is at revision {found or "none"}; this code '
+        f'needs revision {head_version()}. Run "placement-min-manage db '
+        f'sync" first.')
 
 
 @writer

@@ -110,6 +110,30 @@ def test_application_refuses_a_schema_not_synced(empty_db_url):
         engine.dispose()
 
 
+def test_application_refuses_a_schema_from_a_newer_release(db_url):
+    """A revision this code has no migration for: db sync cannot help,
+    and the message does not send the operator there."""
+    engine = databases.engine_for(db_url)
+    conf = placement_conf.build_conf(args=[])
+    conf.set_override('connection', db_url, 'placement_database')
+    version = sa.table('alembic_version', sa.column('version_num'))
+    try:
+        with engine.begin() as conn:
+            conn.execute(version.update().values(version_num='9999'))
+        with pytest.raises(migration.SchemaNotCurrent) as raised:
+            deploy.loadapp(conf, database.Database(engine))
+        assert str(raised.value) == (
+            'The database schema is at revision 9999, which this code '
+            'does not know (a newer release migrated it); this code needs '
+            f'revision {migration.head_version()}.')
+    finally:
+        # On a server, the next tests share this database.
+        with engine.begin() as conn:
+            conn.execute(version.update().values(
+                version_num=migration.head_version()))
+        engine.dispose()
+
+
 def test_trait_sync_adds_missing_and_keeps_the_rest(db_url):
     """A trait a newer os-traits dropped, and custom ones, stay; a
     standard one that went missing comes back, once."""
