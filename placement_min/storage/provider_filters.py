@@ -19,10 +19,13 @@ computed for every provider that has the class: a query matching 50 of
 10,000 providers spent 9 ms there.
 
 On SQLite the inventory row is read from the covering index
-``tables.CAPACITY_INDEX``, named in the statement: SQLite's planner
-takes the unique key, which holds no capacity column, whenever it can
-(a provider and a class: one row), and then reads the table row too.
-For a list of 5,000 providers that was a sixth of the database's work.
+``tables.CAPACITY_INDEX`` (class, provider, then the capacity columns),
+named in the statement: SQLite's planner takes the unique key, which
+holds no capacity column, whenever it can (a provider and a class: one
+row), and then reads the table row too. For a list of 5,000 providers
+that was a sixth of the database's work. Led by the class, the index
+serves both ways in: a class's inventories when nothing narrower is
+given, one provider's when something is.
 """
 
 from collections.abc import Iterable

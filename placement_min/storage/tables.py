@@ -75,12 +75,11 @@ inventories = sa.Table(
     *_timestamps(),
     sa.UniqueConstraint('resource_provider_id', 'resource_class_id',
                         name='uniq_inventories0rp_id0rc_id'),
-    sa.Index('ix_inventories_resource_class_id', 'resource_class_id'),
-    # Every column a capacity check reads, after the unique key: a
-    # provider list checks each provider's inventory of each class asked
-    # for from the index alone, without reading the row (see
-    # storage.provider_filters).
-    sa.Index(CAPACITY_INDEX, 'resource_provider_id', 'resource_class_id',
+    # The class, the provider, then every column a capacity check reads:
+    # a provider list reads each provider's inventory of a class, or
+    # all the inventories of a class, from the index alone, without
+    # reading the rows (see storage.provider_filters).
+    sa.Index(CAPACITY_INDEX, 'resource_class_id', 'resource_provider_id',
              'total', 'reserved', 'min_unit', 'max_unit', 'step_size',
              'allocation_ratio'),
     sqlite_autoincrement=True,

@@ -13,11 +13,17 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # NOTE: it leads with the class, as the index it replaces did: on
+    # MariaDB that one serves the foreign key on resource_class_id, and
+    # can only be dropped once another index leads with the column.
     op.create_index('ix_inventories_capacity', 'inventories',
-                    ['resource_provider_id', 'resource_class_id', 'total',
+                    ['resource_class_id', 'resource_provider_id', 'total',
                      'reserved', 'min_unit', 'max_unit', 'step_size',
                      'allocation_ratio'])
+    op.drop_index('ix_inventories_resource_class_id', 'inventories')
 
 
 def downgrade() -> None:
+    op.create_index('ix_inventories_resource_class_id', 'inventories',
+                    ['resource_class_id'])
     op.drop_index('ix_inventories_capacity', 'inventories')
