@@ -21,14 +21,13 @@ import sys
 import urllib.request
 import uuid
 
-from keystoneauth1 import adapter
-from keystoneauth1 import session
-from keystoneauth1 import token_endpoint
-
 import nova.conf
 from nova import context as nova_context
 from nova import objects
-from nova.scheduler.client import report
+
+# The scheduler check's client: the same session, endpoint and token
+# (this directory is first on the path when a tool is run).
+from nova_scheduler_check import report_client
 
 RUN = uuid.uuid4().hex[:8]
 INVENTORY = {
@@ -46,14 +45,6 @@ def call(endpoint: str, path: str) -> dict:
                  'OpenStack-API-Version': 'placement 1.39'})
     with urllib.request.urlopen(request) as response:  # noqa: S310
         return json.loads(response.read())
-
-
-def report_client(endpoint: str) -> report.SchedulerReportClient:
-    auth = token_endpoint.Token(endpoint, 'admin')
-    placement = adapter.Adapter(session.Session(auth=auth),
-                                service_type='placement',
-                                endpoint_override=endpoint)
-    return report.SchedulerReportClient(adapter=placement)
 
 
 def update(client, ctx, rp_uuid: str, name: str, traits: list[str],

@@ -1,6 +1,10 @@
 """The policy enforcer looks at the operator's file every few seconds,
 not on every check, and still picks up an edit."""
 
+import pathlib
+from typing import NamedTuple
+
+import pytest
 from oslo_policy import opts as policy_opts
 
 from placement_min import context
@@ -18,13 +22,26 @@ def _use_policy_file(conf, path) -> None:
     conf.set_override('policy_file', str(path), group='oslo_policy')
 
 
-def test_edit_takes_effect_after_the_interval(conf, tmp_path, monkeypatch):
+class _EditedPolicy(NamedTuple):
+    enforcer: context.Enforcer
+    policy_file: pathlib.Path
+    now: list[float]     # the monotonic clock the enforcer reads
+
+
+@pytest.fixture
+def edited_policy(conf, tmp_path, monkeypatch) -> _EditedPolicy:
+    """An enforcer on a policy file that makes the list admin-only, and
+    a clock the test moves."""
     policy_file = tmp_path / 'policy.yaml'
     policy_file.write_text(f'"{policies.LIST}": "rule:admin_api"\n')
     _use_policy_file(conf, policy_file)
     now = [1000.0]
     monkeypatch.setattr(context.time, 'monotonic', lambda: now[0])
-    enforcer = context.create_enforcer(conf)
+    return _EditedPolicy(context.create_enforcer(conf), policy_file, now)
+
+
+def test_edit_takes_effect_after_the_interval(edited_policy):
+    enforcer, policy_file, now = edited_policy
     member = _creds(['member'])
     assert not enforcer.enforce(policies.LIST, {}, member)
 
@@ -53,13 +70,8 @@ def test_files_are_not_searched_on_every_check(conf, tmp_path,
     assert len(searches) <= 2
 
 
-def test_remembered_decisions_follow_an_edit(conf, tmp_path, monkeypatch):
-    policy_file = tmp_path / 'policy.yaml'
-    policy_file.write_text(f'"{policies.LIST}": "rule:admin_api"\n')
-    _use_policy_file(conf, policy_file)
-    now = [1000.0]
-    monkeypatch.setattr(context.time, 'monotonic', lambda: now[0])
-    enforcer = context.create_enforcer(conf)
+def test_remembered_decisions_follow_an_edit(edited_policy):
+    enforcer, policy_file, now = edited_policy
     member, admin = _creds(['member']), _creds(['admin'])
     assert not enforcer.allows(policies.LIST, {}, member)
     assert enforcer.allows(policies.LIST, {}, admin)
